@@ -1,0 +1,1 @@
+"""An installation's TOML configuration, read into typed, validated settings."""

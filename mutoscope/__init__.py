@@ -1,0 +1,1 @@
+"""Mutoscope's front door: the ``mutoscope`` command, which loads each part only when asked."""

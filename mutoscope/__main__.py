@@ -1,0 +1,5 @@
+"""``python -m mutoscope``."""
+
+from mutoscope.cli import main
+
+main()
