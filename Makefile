@@ -26,7 +26,7 @@ demo: $(STAMP)
 	$(BIN)/mutoscope demo-source $(DEMO)/source --overwrite
 	$(BIN)/mutoscope config check config/examples/demo.toml
 	$(BIN)/mutoscope library add --library $(DEMO)/library $(DEMO)/source/scan.mkv \
-		--id demo --title "Rocket and astronaut (demo)" --year 1924
+		--id demo --title "Rocket and astronaut (demo)" --year 1924 --replace
 	$(BIN)/mutoscope library verify --library $(DEMO)/library
 	$(BIN)/mutoscope library list --library $(DEMO)/library
 
@@ -39,7 +39,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 bench: $(STAMP)
-	$(BIN)/python bench/run.py --out bench/report.json
+	$(BIN)/python -m bench.run --out bench/report.json
 
 clean:
 	rm -rf $(VENV) .system-ready $(DEMO) .pytest_cache .ruff_cache

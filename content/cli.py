@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from content.library import Library, LibraryError
@@ -42,7 +43,7 @@ def reports_errors(function: F) -> F:
         try:
             return function(*args, **kwargs)
         except (LibraryError, ManifestError, MediaError, UnsafeClipIdError, FileExistsError) as exc:
-            errors.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+            errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
             raise SystemExit(1) from exc
 
     return wrapper  # type: ignore[return-value]
@@ -110,7 +111,7 @@ def verify(library_path: Path) -> None:
     library = Library(library_path)
     problems = verify_library(library)
     for problem in problems:
-        errors.print(f"[bold red]bad:[/] {problem}", highlight=False)
+        errors.print(f"[bold red]bad:[/] {escape(str(problem))}", highlight=False)
     leftovers = library.orphans() if library.root.is_dir() and not problems else []
     for folder in leftovers:
         errors.print(f"note: {folder} is left from an interrupted write; the next write removes it")
@@ -140,14 +141,15 @@ def remove(library_path: Path, clip_id: str, yes: bool) -> None:
 @click.option("--id", "clip_id", required=True, help="Clip id: a-z, 0-9, '-' and '_'.")
 @click.option("--title", required=True)
 @click.option("--year", type=click.IntRange(1870, 2200))
+@click.option("--replace", is_flag=True, help="Replace a clip that has the same id.")
 @reports_errors
-def add(library_path: Path, scan: Path, clip_id: str, title: str, year: int | None) -> None:
+def add(library_path: Path, scan: Path, clip_id: str, title: str, year: int | None, replace: bool) -> None:
     """Add SCAN unrestored: the original and a plain re-encode, marked so in the provenance."""
     from content.unrestored import add_unrestored
 
     library = Library.create(library_path)
     with frame_progress(f"adding {clip_id}", errors) as update:
-        clip = add_unrestored(library, scan, clip_id, title, year, on_frame=update)
+        clip = add_unrestored(library, scan, clip_id, title, year, on_frame=update, replace=replace)
     console.print(
         f"added {clip.id}: {clip.frame_count} frames at {clip.fps} fps -> {library.root / clip.folder}"
     )

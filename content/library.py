@@ -58,6 +58,10 @@ class ClipNotFoundError(LibraryError):
     """No clip with the given id in the manifest."""
 
 
+class ClipExistsError(LibraryError):
+    """A commit would replace a clip that the caller did not ask to replace."""
+
+
 def _new_revision() -> str:
     return f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
 
@@ -150,11 +154,18 @@ class Library:
         for tmp in self.root.glob(f".{MANIFEST_NAME}.*.tmp"):
             tmp.unlink(missing_ok=True)
 
-    def commit(self, staging: Staging, clip: Clip) -> None:
-        """Move a finished staging folder into place and name it in the manifest, atomically."""
+    def commit(self, staging: Staging, clip: Clip, *, replace: bool = False) -> None:
+        """Move a finished staging folder into place and name it in the manifest, atomically.
+
+        An existing clip of the same id is replaced only with ``replace``; otherwise
+        :class:`ClipExistsError` is raised and the library is unchanged."""
         fsync_tree(staging.folder)
         with self._locked():
             manifest = self.read()
+            if not replace and manifest.get(clip.id) is not None:
+                raise ClipExistsError(
+                    f"{self.root}: clip {clip.id!r} already exists (use --replace to replace it)"
+                )
             rename_durable(staging.folder, self.root / clip.folder)
             manifest = manifest.with_clip(clip)
             self._write_manifest(manifest)
@@ -226,8 +237,9 @@ class Staging:
         )
         return info, f"{found.fps.numerator}/{found.fps.denominator}"
 
-    def commit(self, title: str, year: int | None, provenance: Provenance) -> Clip:
-        """Check the staged files are in step, record them, and commit the clip atomically."""
+    def commit(self, title: str, year: int | None, provenance: Provenance, *, replace: bool = False) -> Clip:
+        """Check the staged files are in step, record them, and commit the clip atomically
+        (replacing a clip of the same id only with ``replace``)."""
         rel_folder = f"{CLIPS_DIR}/{self.folder.name}"
         original, fps = self._video_info(self.original, rel_folder)
         restored, restored_fps = self._video_info(self.restored, rel_folder)
@@ -249,5 +261,5 @@ class Staging:
             provenance=provenance,
         )
         (self.folder / RECORD_NAME).write_text(clip.model_dump_json(indent=2))
-        self.library.commit(self, clip)
+        self.library.commit(self, clip, replace=replace)
         return clip

@@ -27,10 +27,13 @@ def add_unrestored(
     year: int | None = None,
     settings: EncodeSettings | None = None,
     on_frame: Callable[[int, int], None] | None = None,
+    *,
+    replace: bool = False,
 ) -> Clip:
     """Encode ``scan`` twice, in step, into a new revision of ``clip_id`` and commit it.
 
-    ``on_frame(done, total)`` reports progress. Raises :class:`content.media.MediaError` for a
+    ``on_frame(done, total)`` reports progress; an existing ``clip_id`` is replaced only with
+    ``replace``. Raises :class:`content.media.MediaError` for a
     scan that cannot be read; the library is unchanged on any failure.
     """
     found = probe(scan)
@@ -53,4 +56,4 @@ def add_unrestored(
             engine_version=version("mutoscope"),
             created=datetime.now(UTC),
         )
-        return staging.commit(title, year, provenance)
+        return staging.commit(title, year, provenance, replace=replace)

@@ -106,3 +106,29 @@ def test_library_add_rejects_unsafe_ids_and_bad_files(tmp_path, scan):
     assert run.returncode == 1 and f"{junk}: not a readable video" in run.stderr
     run = mutoscope("library", "list", "--library", str(lib), "--json")
     assert json.loads(run.stdout) == []
+
+
+def test_library_add_never_replaces_a_clip_unasked(library, scan):
+    before = library.manifest_path.read_bytes()
+    args = ("library", "add", "--library", str(library.root), str(scan), "--id", "relay", "--title", "New")
+    run = mutoscope(*args)
+    assert run.returncode == 1 and "clip 'relay' already exists (use --replace" in run.stderr
+    assert library.manifest_path.read_bytes() == before
+    assert mutoscope(*args, "--replace").returncode == 0
+    assert library.read().get("relay").title == "New"
+
+
+def test_the_base_install_never_pulls_torch():
+    from importlib.metadata import requires
+
+    from packaging.requirements import Requirement
+
+    requirements = [Requirement(text) for text in requires("mutoscope")]
+    base = {r.name for r in requirements if r.marker is None}
+    by_extra = {
+        extra: {r.name for r in requirements if r.marker and r.marker.evaluate({"extra": extra})}
+        for extra in ("engine", "gpu", "player", "dev")
+    }
+    assert "torch" not in base and {"av", "numpy", "pydantic"} <= base
+    assert "torch" in by_extra["engine"] and "torch-tensorrt" in by_extra["gpu"]
+    assert {"pyglet", "pyzmq"} <= by_extra["player"] and "torch" not in by_extra["player"]

@@ -7,7 +7,7 @@ import av
 import pytest
 from PIL import Image
 
-from content.library import ClipNotFoundError, Library, LibraryError
+from content.library import ClipExistsError, ClipNotFoundError, Library, LibraryError
 from content.manifest import ManifestError, NewerSchemaError
 from content.media import MediaError, read_frames
 from content.unrestored import add_unrestored
@@ -49,7 +49,10 @@ def test_replacing_a_clip_keeps_one_revision_and_the_others(tmp_path, scan):
     library = Library.create(tmp_path / "lib")
     add_unrestored(library, scan, "a", "A")
     first = add_unrestored(library, scan, "b", "B")
-    second = add_unrestored(library, scan, "b", "B again")
+    with pytest.raises(ClipExistsError, match="clip 'b' already exists"):
+        add_unrestored(library, scan, "b", "B again")
+    assert library.read().get("b") == first and list((library.root / ".staging").iterdir()) == []
+    second = add_unrestored(library, scan, "b", "B again", replace=True)
 
     manifest = library.read()
     assert [c.id for c in manifest.clips] == ["a", "b"]

@@ -1,6 +1,9 @@
 import json
+from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from content.manifest import (
     SCHEMA_MAJOR,
@@ -61,3 +64,13 @@ def test_manifest_naming_paths_outside_the_library_is_refused(tmp_path):
     text = str(caught.value)
     assert "clips.0.id" in text and "not allowed" in text
     assert "clips.0.folder" in text and "stay inside the library" in text
+
+
+@given(st.text(max_size=80))
+def test_any_accepted_id_names_a_direct_child_of_the_library(text):
+    root = Path("/srv/library/clips").resolve()
+    try:
+        clip_id = check_clip_id(text)
+    except UnsafeClipIdError:
+        return
+    assert (root / f"{clip_id}.rev").resolve().parent == root
