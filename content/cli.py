@@ -112,12 +112,11 @@ def verify(library_path: Path) -> None:
     problems = verify_library(library)
     for problem in problems:
         errors.print(f"[bold red]bad:[/] {escape(str(problem))}", highlight=False)
-    leftovers = library.orphans() if library.root.is_dir() and not problems else []
-    for folder in leftovers:
-        errors.print(f"note: {folder} is left from an interrupted write; the next write removes it")
     if problems:
         bad = len({p.clip_id for p in problems})
         raise SystemExit(f"{bad} bad clip(s), {len(problems)} problem(s) in {library.root}")
+    for folder in library.orphans():
+        errors.print(f"note: {folder} is left from an interrupted write", highlight=False)
     console.print(f"{library.root}: all {len(library.read().clips)} clips verified")
 
 

@@ -143,14 +143,18 @@ class Library:
     def _write_manifest(self, manifest: Manifest) -> None:
         write_bytes_atomic(self.manifest_path, manifest.model_dump_json(indent=2).encode())
 
+    def _unreferenced(self, manifest: Manifest) -> list[Path]:
+        """Folders in ``clips/`` that ``manifest`` does not name."""
+        referenced = {clip.folder for clip in manifest.clips}
+        clips_root = self.root / CLIPS_DIR
+        folders = sorted(clips_root.iterdir()) if clips_root.is_dir() else []
+        return [folder for folder in folders if f"{CLIPS_DIR}/{folder.name}" not in referenced]
+
     def _collect_garbage(self, manifest: Manifest) -> None:
         """Remove clip folders the manifest does not name and stray temporary manifests.
         Call with the lock held."""
-        referenced = {clip.folder for clip in manifest.clips}
-        clips_root = self.root / CLIPS_DIR
-        for folder in clips_root.iterdir() if clips_root.is_dir() else ():
-            if f"{CLIPS_DIR}/{folder.name}" not in referenced:
-                shutil.rmtree(folder, ignore_errors=True)
+        for folder in self._unreferenced(manifest):
+            shutil.rmtree(folder, ignore_errors=True)
         for tmp in self.root.glob(f".{MANIFEST_NAME}.*.tmp"):
             tmp.unlink(missing_ok=True)
 
@@ -186,14 +190,8 @@ class Library:
 
     def orphans(self) -> list[Path]:
         """Folders in ``clips/`` and ``.staging/`` that the manifest does not name: left by an
-        interrupted write, invisible to readers."""
-        referenced = {clip.folder for clip in self.read().clips}
-        found = [
-            folder
-            for folder in sorted((self.root / CLIPS_DIR).glob("*"))
-            if f"{CLIPS_DIR}/{folder.name}" not in referenced
-        ]
-        return found + sorted((self.root / STAGING_DIR).glob("*"))
+        interrupted write, invisible to readers, removed by the next commit (``clips/``)."""
+        return self._unreferenced(self.read()) + sorted((self.root / STAGING_DIR).glob("*"))
 
 
 class Staging:
