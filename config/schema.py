@@ -17,6 +17,7 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator, mod
 from pydantic_core import PydanticCustomError
 
 from config.presets import BUILTIN_PRESETS, Preset
+from config.sequences import DEFAULT_SEQUENCE, PlayerSettings, Step
 from config.strict import StrictModel
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -139,7 +140,8 @@ class Schedule(StrictModel):
 class Installation(StrictModel):
     """A whole installation: its library, screens, conductor, security, schedule and presets.
 
-    ``presets`` adds to or replaces the built-in ``gentle``, ``standard`` and ``strong``.
+    ``presets`` adds to or replaces the built-in ``gentle``, ``standard`` and ``strong``;
+    ``sequences`` maps clip ids (or ``default``) to authored before/after sequences.
     """
 
     name: str = Field(min_length=1)
@@ -149,6 +151,8 @@ class Installation(StrictModel):
     security: Security = Security()
     schedule: Schedule = Schedule()
     presets: dict[Name, Preset] = Field(default_factory=dict)
+    player: PlayerSettings = PlayerSettings()
+    sequences: dict[Name, list[Step]] = Field(default_factory=dict)
 
     @field_validator("screens")
     @classmethod
@@ -170,6 +174,12 @@ class Installation(StrictModel):
             if screen.id == screen_id:
                 return screen
         raise KeyError(f"no screen {screen_id!r}; this installation has {[s.id for s in self.screens]}")
+
+    def sequence(self, clip_id: str) -> tuple[Step, ...]:
+        """The authored steps for ``clip_id``, sorted by time: its own, else ``default``, else
+        the built-in :data:`config.sequences.DEFAULT_SEQUENCE`."""
+        steps = self.sequences.get(clip_id) or self.sequences.get("default") or DEFAULT_SEQUENCE
+        return tuple(sorted(steps, key=lambda step: step.at))
 
     def preset(self, name: str) -> Preset:
         """The preset ``name``, from this file or built in; ``KeyError`` naming the known ones."""

@@ -1,0 +1,355 @@
+"""One exhibition screen: presents clip pairs by the show clock with before/after looks.
+
+Every presentation asks the clock which frame is due, takes it from the decoders' ring (frames
+whose time has passed are dropped and counted, never shown late), eases the look along the
+clip's authored sequence or the visitor's finger, and draws. Bad content never stops the screen:
+a clip that cannot be played is logged, shown as a slate for a moment, and skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections import deque
+from collections.abc import Callable
+
+import numpy as np
+import pyglet
+from pyglet import gl
+
+from config.schema import Installation
+from config.sequences import Step
+from content.library import Library
+from content.manifest import Clip
+from content.media import MediaError
+from player.clock import MonotonicClock, ShowClock, Timeline
+from player.compositor import Compositor
+from player.decode import EndOfClip, PairedSource
+from player.layout import Rect, letterbox, split_view
+from player.looks import Animator, Look, neutral
+from player.playlist import Playlist
+from player.status import PlayerStatus
+
+log = logging.getLogger("mutoscope.player")
+
+PREROLL_S = 0.2
+"""Head start given to the decoders before a clip's first frame is due."""
+FONT = "DejaVu Sans"
+MAX_ERRORS = 20
+
+
+def step_look(step: Step) -> Look:
+    """The look a sequence step eases to."""
+    if step.mode == "wipe":
+        visible = 0.02 < step.position < 0.98
+        return Look(mode="wipe", position=step.position, angle=step.angle, handle=1.0 if visible else 0.0)
+    if step.mode == "crossfade":
+        return Look(mode="crossfade", fade=step.fade)
+    if step.mode == "split":
+        return Look(mode="split", split=step.split)
+    return Look(mode="reveal", centre=step.centre, radius=step.radius)
+
+
+class Screen:
+    """Plays the installation's clips on ``window`` (a pyglet window with a GL 3.3 context)."""
+
+    def __init__(
+        self,
+        window: pyglet.window.Window,
+        installation: Installation,
+        screen_id: str,
+        library: Library,
+        clock: ShowClock | None = None,
+    ) -> None:
+        self.window = window
+        self.installation = installation
+        self.settings = installation.player
+        self.screen = installation.screen(screen_id)
+        self.library = library
+        self.clock = clock or MonotonicClock()
+        self.compositor = Compositor()
+        self.animator = Animator(neutral("wipe"))
+        self.status = PlayerStatus(screen=screen_id)
+        self.clip: Clip | None = None
+        self.source: PairedSource | None = None
+        self.timeline: Timeline | None = None
+        self.sequence: tuple[Step, ...] = ()
+        self._step = -1
+        self._pending = None
+        self._presented: deque[float] = deque()
+        self._last_touch = -math.inf
+        self._touching = False
+        self._slate_until = -math.inf
+        self.playlist = Playlist(installation.schedule.attract_playlist, library.read())
+        for clip_id in self.playlist.missing():
+            self._error(f"playlist names clip {clip_id!r}, which the library does not hold")
+        size = max(window.height * 0.028, 10)
+        self.caption = pyglet.text.Label(
+            "", font_name=FONT, font_size=size, x=size, y=size, color=(235, 230, 220, 210)
+        )
+        self.labels = [
+            pyglet.text.Label(
+                text, font_name=FONT, font_size=size * 0.8, anchor_x="center", color=(235, 230, 220, 0)
+            )
+            for text in ("ORIGINAL", "RESTORED")
+        ]
+        self.slate = pyglet.text.Label(
+            "The next film begins in a moment",
+            font_name=FONT,
+            font_size=size * 1.2,
+            anchor_x="center",
+            anchor_y="center",
+            color=(200, 195, 185, 255),
+        )
+        window.push_handlers(
+            on_mouse_press=self._on_press,
+            on_mouse_drag=self._on_drag,
+            on_mouse_release=self._on_release,
+        )
+
+    # --- clips -----------------------------------------------------------------------------
+
+    def _error(self, message: str) -> None:
+        log.error("%s", message)
+        self.status.errors = [*self.status.errors, message][-MAX_ERRORS:]
+
+    def _close_source(self) -> None:
+        if self.source is not None:
+            self.source.close()
+        self.source, self._pending = None, None
+
+    def play(self, clip_id: str, start_frame: int = 0) -> bool:
+        """Start ``clip_id`` at ``start_frame``; ``False`` (logged, slate shown) if it cannot."""
+        self._close_source()
+        clip = self.library.read().get(clip_id)
+        if clip is None:
+            self._error(f"clip {clip_id!r} is not in the library")
+            return self._slate()
+        try:
+            self.source = PairedSource(
+                self.library.path_of(clip.original),
+                self.library.path_of(clip.restored),
+                clip.frame_rate,
+                start_frame,
+                self.settings.ring_frames,
+            )
+        except MediaError as exc:
+            self._error(f"clip {clip_id!r} skipped: {exc}")
+            return self._slate()
+        now = self.clock.now()
+        self.clip = clip
+        self.timeline = Timeline(clip.frame_rate, now + PREROLL_S, start_frame)
+        self.sequence = self.installation.sequence(clip.id)
+        self._step = -1
+        year = f" ({clip.year})" if clip.year else ""
+        self.caption.text = f"{clip.title}{year}" if self.screen.caption else ""
+        self.status = self.status.model_copy(
+            update={"state": "playing", "clip": clip.id, "title": clip.title, "frame": -1,
+                    "frame_count": clip.frame_count, "shown": 0, "dropped": 0}
+        )  # fmt: skip
+        log.info("playing %s from frame %d", clip.id, start_frame)
+        return True
+
+    def _slate(self) -> bool:
+        self.clip, self.timeline = None, None
+        self._slate_until = self.clock.now() + self.settings.slate_seconds
+        self.status = self.status.model_copy(update={"state": "slate", "clip": None, "title": None})
+        return False
+
+    def play_next(self) -> None:
+        """Start the next clip of the attract loop (the same one again while a visitor plays)."""
+        if self.clip is not None and self.interacting():
+            self.play(self.clip.id)
+            return
+        clip_id = self.playlist.next()
+        if clip_id is None:
+            self._error("nothing to play: the library has none of the playlist's clips")
+            self._slate()
+            return
+        self.play(clip_id)
+
+    def seek(self, frame: int) -> None:
+        """Show ``frame`` of the current clip next, exactly."""
+        if self.clip is None or self.timeline is None:
+            return
+        frame = min(max(frame, 0), self.clip.frame_count - 1)
+        paused = self.timeline.paused_frame is not None
+        self.play(self.clip.id, frame)
+        if paused and self.timeline is not None:
+            self.timeline.pause(self.timeline.start_time)
+
+    def pause(self) -> None:
+        """Hold the current frame."""
+        if self.timeline is not None:
+            self.timeline.pause(self.clock.now())
+            self.status = self.status.model_copy(update={"state": "paused"})
+
+    def resume(self) -> None:
+        """Continue from the held frame."""
+        if self.timeline is not None:
+            self.timeline.resume(self.clock.now())
+            self.status = self.status.model_copy(update={"state": "playing"})
+
+    # --- the visitor's finger ------------------------------------------------------------
+
+    def interacting(self) -> bool:
+        """Whether a visitor touched the screen within ``idle_seconds``."""
+        return self._touching or self.clock.now() - self._last_touch < self.settings.idle_seconds
+
+    def _film(self) -> Rect:
+        aspect = self.clip.restored.width / self.clip.restored.height if self.clip else 4 / 3
+        return letterbox(aspect, self.window.width, self.window.height)
+
+    def touch(self, x: float, y: float, *, follow: bool = True) -> None:
+        """A finger at window pixel ``(x, y)``: the reveal lens or the wipe divider follows it."""
+        film = self._film()
+        u = min(max((x - film.x) / film.w, 0.0), 1.0)
+        v = min(max(1.0 - (y - film.y) / film.h, 0.0), 1.0)
+        now = self.clock.now()
+        self._last_touch, self._touching = now, True
+        here = self.animator.look(now)
+        if here.mode == "reveal":
+            target = here.model_copy(update={"centre": (u, v), "radius": max(here.radius, 0.2)})
+        else:
+            angle = here.angle if here.mode == "wipe" else 0.0
+            target = Look(mode="wipe", position=u, angle=angle, handle=1.0)
+        self.animator.go(target, 0.0 if follow else 0.25, now)
+
+    def release(self) -> None:
+        """The finger lifts: spring back to the authored look."""
+        self._touching = False
+        if 0 <= self._step < len(self.sequence):
+            target = step_look(self.sequence[self._step])
+            self.animator.go(target, self.settings.spring_seconds, self.clock.now(), spring=True)
+
+    def _on_press(self, x: int, y: int, button: int, modifiers: int) -> None:
+        self.touch(x, y, follow=False)
+
+    def _on_drag(self, x: int, y: int, dx: int, dy: int, buttons: int, modifiers: int) -> None:
+        self.touch(x, y)
+
+    def _on_release(self, x: int, y: int, button: int, modifiers: int) -> None:
+        self.release()
+
+    # --- presentation --------------------------------------------------------------------
+
+    def _advance_sequence(self, seconds: float, now: float) -> None:
+        step = max((i for i, s in enumerate(self.sequence) if s.at <= seconds), default=-1)
+        if step != self._step and step >= 0:
+            self._step = step
+            if not self._touching:
+                target = self.sequence[step]
+                self.animator.go(step_look(target), target.duration, now)
+
+    def _take_due_frame(self, wanted: int) -> None:
+        """Present the pair due now if it is decoded; drop and count the ones already late."""
+        assert self.source is not None
+        while True:
+            pair = self._pending or self.source.poll()
+            if pair is None:
+                return
+            self._pending = None
+            if pair.index < wanted:
+                self.status.dropped += 1
+                continue
+            if pair.index > wanted:
+                self._pending = pair
+                return
+            self.compositor.upload(pair.original, pair.restored)
+            self.status.frame = pair.index
+            self.status.shown += 1
+            self._presented.append(self.clock.now())
+            return
+
+    def update(self) -> None:
+        """Advance to the show clock's now: choose the frame, move the look, handle clip ends."""
+        now = self.clock.now()
+        if self.clip is None or self.timeline is None or self.source is None:
+            if now >= self._slate_until:
+                self.play_next()
+            return
+        wanted = self.timeline.frame_at(now)
+        self._advance_sequence(self.timeline.seconds_at(now), now)
+        try:
+            if wanted >= self.clip.frame_count:
+                raise EndOfClip(self.clip.frame_count)
+            if wanted >= 0:
+                self._take_due_frame(wanted)
+        except EndOfClip as end:
+            if end.frames < self.clip.frame_count:
+                self._error(f"clip {self.clip.id!r} ended at frame {end.frames} of {self.clip.frame_count}")
+            self._finish_clip()
+        except MediaError as exc:
+            self._error(f"clip {self.clip.id!r} stopped: {exc}")
+            self._finish_clip()
+        while self._presented and self._presented[0] < now - 1.0:
+            self._presented.popleft()
+        self.status.fps = float(len(self._presented))
+        self.status.look = self.animator.look(now)
+        self.status.interacting = self.interacting()
+
+    def _finish_clip(self) -> None:
+        log.info(
+            "clip %s: %d frames shown, %d dropped", self.status.clip, self.status.shown, self.status.dropped
+        )
+        self._close_source()
+        self.clip = None
+        self.play_next()
+
+    def draw(self) -> None:
+        """Draw the current state into the back buffer."""
+        viewport = self.window.get_framebuffer_size()
+        gl.glViewport(0, 0, *viewport)
+        look = self.status.look
+        if self.clip is None:
+            self.compositor.draw(look, Rect(0, 0, 1, 1), Rect(0, 0, 1, 1), viewport)
+            self.slate.position = (self.window.width / 2, self.window.height / 2, 0)
+            self.slate.draw()
+            return
+        film = self._film()
+        left, right = split_view(film.w / film.h, self.window.width, self.window.height)
+        split = look.split if look.mode == "split" else 0.0
+        self.compositor.draw(look, film.lerp(left, split), film.lerp(right, split), viewport)
+        for label, rect in zip(self.labels, (left, right), strict=True):
+            label.position = (rect.x + rect.w / 2, rect.y - label.font_size * 2.0, 0)
+            label.color = (*label.color[:3], int(220 * split))
+            if split > 0.01:
+                label.draw()
+        if self.caption.text and split < 0.01:
+            self.caption.draw()
+
+    def snapshot(self) -> np.ndarray:
+        """The back buffer as ``(H, W, 3)`` ``uint8`` RGB, top row first."""
+        width, height = self.window.get_framebuffer_size()
+        buffer = (gl.GLubyte * (width * height * 3))()
+        gl.glPixelStorei(gl.GL_PACK_ALIGNMENT, 1)
+        gl.glReadPixels(0, 0, width, height, gl.GL_RGB, gl.GL_UNSIGNED_BYTE, buffer)
+        return np.frombuffer(buffer, np.uint8).reshape(height, width, 3)[::-1].copy()
+
+    def run(
+        self, until: Callable[[], bool] = lambda: False, on_frame: Callable[[], None] | None = None
+    ) -> None:
+        """Present until the window closes or ``until()``; paced to ``refresh_hz`` where the
+        display gives no vsync."""
+        period = 1.0 / self.settings.refresh_hz
+        deadline = time.perf_counter()
+        self.play_next()
+        while not self.window.has_exit and not until():
+            self.window.dispatch_events()
+            self.update()
+            self.draw()
+            if on_frame:
+                on_frame()
+            self.window.flip()
+            deadline += period
+            delay = deadline - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            elif delay < -period:
+                deadline = time.perf_counter()
+
+    def close(self) -> None:
+        """Stop decoding and free GL objects."""
+        self._close_source()
+        self.compositor.delete()
