@@ -9,10 +9,15 @@ DEMO := demo-out
 
 .PHONY: demo test lint bench clean
 
-# Debian packages, only when something is missing (apt needs root, as on the kiosk images and CI).
-.system-ready:
-	@if ! $(PYTHON) -c 'import venv, ensurepip' 2>/dev/null; then \
-		apt-get update && apt-get install -y python3-venv; fi
+# Debian packages: a virtual display, Mesa's software OpenGL and fonts for the player and its
+# tests; mpv as the benchmark's anchor. Installed only when missing (apt needs root, as on CI).
+DEB_PACKAGES := xvfb xauth libgl1 libglx-mesa0 libgl1-mesa-dri fonts-dejavu-core fontconfig mpv
+
+.system-ready: Makefile
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || missing="$$missing python3-venv"; \
+	if [ -n "$$missing" ]; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; fi
 	@touch $@
 
 $(STAMP): pyproject.toml .system-ready
@@ -29,6 +34,12 @@ demo: $(STAMP)
 		--id demo --title "Rocket and astronaut (demo)" --year 1924 --replace
 	$(BIN)/mutoscope library verify --library $(DEMO)/library
 	$(BIN)/mutoscope library list --library $(DEMO)/library
+	@if [ -n "$$DISPLAY" ]; then \
+		$(BIN)/mutoscope play --config config/examples/demo.toml --screen main --windowed; \
+	else \
+		xvfb-run -a -s "-screen 0 1280x720x24" $(BIN)/mutoscope play --config config/examples/demo.toml \
+			--screen main --capture $(DEMO)/contact-sheet.png; \
+	fi
 
 test: $(STAMP)
 	$(BIN)/pytest

@@ -13,6 +13,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "config": ("config.cli:config_group", "Check an installation's TOML configuration."),
     "library": ("content.cli:library_group", "List, inspect, verify and edit a clip library."),
     "demo-source": ("content.cli:demo_source", "Make an archive-like demo scan and its ground truth."),
+    "play": ("player.cli:play", "Play the installation's clips on one screen."),
 }
 
 

@@ -81,12 +81,14 @@ class Screen:
         self._last_touch = -math.inf
         self._touching = False
         self._slate_until = -math.inf
+        self.finished: list[PlayerStatus] = []
+        """Status of each clip as it ended, oldest first."""
         self.playlist = Playlist(installation.schedule.attract_playlist, library.read())
         for clip_id in self.playlist.missing():
             self._error(f"playlist names clip {clip_id!r}, which the library does not hold")
-        size = max(window.height * 0.028, 10)
+        size = max(window.height * 0.024, 9)
         self.caption = pyglet.text.Label(
-            "", font_name=FONT, font_size=size, x=size, y=size, color=(235, 230, 220, 210)
+            "", font_name=FONT, font_size=size, multiline=True, width=100, color=(225, 220, 210, 220)
         )
         self.labels = [
             pyglet.text.Label(
@@ -142,14 +144,28 @@ class Screen:
         self.timeline = Timeline(clip.frame_rate, now + PREROLL_S, start_frame)
         self.sequence = self.installation.sequence(clip.id)
         self._step = -1
-        year = f" ({clip.year})" if clip.year else ""
+        year = f"\n{clip.year}" if clip.year else ""
         self.caption.text = f"{clip.title}{year}" if self.screen.caption else ""
+        self._place_caption()
         self.status = self.status.model_copy(
             update={"state": "playing", "clip": clip.id, "title": clip.title, "frame": -1,
                     "frame_count": clip.frame_count, "shown": 0, "dropped": 0}
         )  # fmt: skip
         log.info("playing %s from frame %d", clip.id, start_frame)
         return True
+
+    def _place_caption(self) -> None:
+        """Put the caption in the black bar beside (or below) the film, never over it."""
+        film = self._film()
+        margin = self.caption.font_size
+        if film.x >= self.window.width * 0.08:
+            self.caption.width = int(film.x - 2 * margin)
+            self.caption.position = (margin, margin, 0)
+            self.caption.anchor_y = "bottom"
+        else:
+            self.caption.width = int(self.window.width - 2 * margin)
+            self.caption.position = (margin, max(film.y - margin, margin), 0)
+            self.caption.anchor_y = "top" if film.y > 3 * margin else "bottom"
 
     def _slate(self) -> bool:
         self.clip, self.timeline = None, None
@@ -174,15 +190,16 @@ class Screen:
         if self.clip is None or self.timeline is None:
             return
         frame = min(max(frame, 0), self.clip.frame_count - 1)
-        paused = self.timeline.paused_frame is not None
-        self.play(self.clip.id, frame)
-        if paused and self.timeline is not None:
-            self.timeline.pause(self.timeline.start_time)
+        paused = self.status.state == "paused"
+        if self.play(self.clip.id, frame) and paused:
+            self.pause(at=frame)
 
-    def pause(self) -> None:
-        """Hold the current frame."""
+    def pause(self, at: int | None = None) -> None:
+        """Hold the current frame (or frame ``at``)."""
         if self.timeline is not None:
             self.timeline.pause(self.clock.now())
+            if at is not None:
+                self.timeline.paused_frame = at
             self.status = self.status.model_copy(update={"state": "paused"})
 
     def resume(self) -> None:
@@ -293,6 +310,7 @@ class Screen:
         log.info(
             "clip %s: %d frames shown, %d dropped", self.status.clip, self.status.shown, self.status.dropped
         )
+        self.finished = [*self.finished, self.status.model_copy(deep=True)][-MAX_ERRORS:]
         self._close_source()
         self.clip = None
         self.play_next()
@@ -337,7 +355,12 @@ class Screen:
         self.play_next()
         while not self.window.has_exit and not until():
             self.window.dispatch_events()
-            self.update()
+            try:
+                self.update()
+            except Exception as exc:  # a kiosk screen stays up: log it, skip the clip
+                log.exception("unexpected error while playing %s", self.status.clip)
+                self._error(f"clip {self.status.clip!r} stopped by an unexpected error: {exc}")
+                self._finish_clip()
             self.draw()
             if on_frame:
                 on_frame()

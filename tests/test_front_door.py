@@ -44,7 +44,7 @@ def library(tmp_path, scan) -> Library:
 def test_help_lists_every_command_without_loading_them():
     run = mutoscope("--help")
     assert run.returncode == 0
-    for name in ("config", "library", "demo-source"):
+    for name in ("config", "library", "demo-source", "play"):
         assert name in run.stdout
     assert not loaded_by("--help") & {"content", "config", *HEAVY}
 
@@ -53,6 +53,8 @@ def test_subcommands_load_only_their_own_package(library):
     assert not loaded_by("config", "check", "config/examples/demo.toml") & {"content", *HEAVY}
     used = loaded_by("library", "list", "--library", str(library.root))
     assert "content" in used and not used & {"config", *HEAVY}
+    played = loaded_by("play", "--config", str(library.root / "nowhere.toml"), "--screen", "x")
+    assert "player" in played and not played & {"torch", "engine"}
 
 
 def test_config_check_reports_ok_and_problems_with_exit_status(tmp_path):

@@ -1,0 +1,86 @@
+"""A contact sheet: one pass of a clip, with a still of every look of its authored sequence.
+
+For places with no display (CI, a build server): `make demo` runs the player under Xvfb and
+writes the sheet, so a person can see the transitions without a screen.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from config.sequences import Step
+from player.screen import Screen
+from player.status import PlayerStatus
+
+THUMB_WIDTH = 640
+COLUMNS = 2
+SETTLE_S = 0.35
+FONT_PATH = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+def describe(step: Step) -> str:
+    """A short caption for a step's look."""
+    if step.mode == "wipe":
+        tilt = f", {step.angle:+.0f}°" if step.angle else ""
+        return f"wipe at {step.position:.0%}{tilt}"
+    if step.mode == "crossfade":
+        return f"crossfade to {step.fade:.0%} restored"
+    if step.mode == "split":
+        return "split: original | restored"
+    return f"reveal lens at ({step.centre[0]:.2f}, {step.centre[1]:.2f})"
+
+
+def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+    try:
+        return ImageFont.truetype(FONT_PATH, size)
+    except OSError:
+        return ImageFont.load_default()
+
+
+def _sheet(title: str, stills: list[tuple[str, np.ndarray]]) -> Image.Image:
+    height = stills[0][1].shape[0] * THUMB_WIDTH // stills[0][1].shape[1]
+    rows = -(-len(stills) // COLUMNS)
+    sheet = Image.new(
+        "RGB", (COLUMNS * THUMB_WIDTH + (COLUMNS + 1) * 16, 60 + rows * (height + 44)), (18, 17, 16)
+    )
+    draw = ImageDraw.Draw(sheet)
+    draw.text((16, 18), title, fill=(235, 230, 220), font=_font(22))
+    for i, (caption, still) in enumerate(stills):
+        x = 16 + (i % COLUMNS) * (THUMB_WIDTH + 16)
+        y = 60 + (i // COLUMNS) * (height + 44)
+        sheet.paste(Image.fromarray(still).resize((THUMB_WIDTH, height), Image.Resampling.LANCZOS), (x, y))
+        draw.text((x, y + height + 8), caption, fill=(200, 195, 185), font=_font(17))
+    return sheet
+
+
+def capture_sheet(screen: Screen, out: Path) -> PlayerStatus:
+    """Play one pass of the first clip of the playlist, grab a still once each step of its
+    sequence has settled, write the sheet to ``out`` (PNG) and return the clip's status."""
+    stills: list[tuple[str, np.ndarray]] = []
+    steps: list[Step] = []
+
+    def grab() -> None:
+        timeline = screen.timeline
+        if timeline is None or not screen.sequence:
+            return
+        if not steps:
+            steps.extend(screen.sequence)
+        seconds = timeline.seconds_at(screen.clock.now())
+        due = [s for s in steps if s.duration > 0 and seconds >= s.at + s.duration + SETTLE_S]
+        for step in due:
+            stills.append((f"{step.at:4.1f} s  {describe(step)}", screen.snapshot()))
+            steps.remove(step)
+
+    screen.run(until=lambda: bool(screen.finished), on_frame=grab)
+    if not screen.finished:
+        raise RuntimeError("the window closed before the clip finished")
+    result = screen.finished[0]
+    if not stills:
+        raise RuntimeError(f"no stills captured: {result.errors or 'the clip ended before its sequence'}")
+    title = f"Mutoscope: {result.title}  |  {result.shown} frames shown, {result.dropped} dropped"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _sheet(title, stills).save(out)
+    return result

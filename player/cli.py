@@ -1,0 +1,76 @@
+"""``mutoscope play``: run one exhibition screen."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+
+from config.load import ConfigError, load_installation
+from config.schema import Screen as ScreenConfig
+from content.library import Library, LibraryError
+from content.manifest import ManifestError
+
+log = logging.getLogger("mutoscope.player")
+
+
+def _window(screen: ScreenConfig, windowed: bool, title: str) -> object:
+    """A pyglet window for ``screen``: fullscreen on its output, or a plain window."""
+    import pyglet
+
+    if windowed or not screen.fullscreen:
+        return pyglet.window.Window(*screen.resolution, caption=title)
+    outputs = pyglet.display.get_display().get_screens()
+    index = screen.output if isinstance(screen.output, int) else 0
+    if isinstance(screen.output, str):
+        log.warning("output %r: connector names are not resolved yet; using the first output", screen.output)
+    if index >= len(outputs):
+        log.warning("output %d does not exist (%d outputs); using the first", index, len(outputs))
+        index = 0
+    window = pyglet.window.Window(fullscreen=True, screen=outputs[index], caption=title)
+    window.set_mouse_visible(False)
+    return window
+
+
+@click.command("play")
+@click.option("--config", "config_path", required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--screen", "screen_id", required=True, help="Which [[screens]] entry this PC shows.")
+@click.option("--windowed", is_flag=True, help="A window instead of fullscreen (for setting up).")
+@click.option(
+    "--capture",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Play one pass of the first clip, write a contact sheet (PNG) of its transitions, and exit.",
+)
+def play(config_path: Path, screen_id: str, windowed: bool, capture: Path | None) -> None:
+    """Play the installation's clips on one screen, original and restored in sync."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        installation = load_installation(config_path)
+        screen_config = installation.screen(screen_id)
+        library = Library(installation.library)
+        library.read()
+    except (ConfigError, LibraryError, ManifestError, KeyError) as exc:
+        raise click.ClickException(str(exc).strip("'\"")) from exc
+
+    from player.screen import Screen
+
+    window = _window(
+        screen_config, windowed or capture is not None, f"Mutoscope: {installation.name} / {screen_id}"
+    )
+    screen = Screen(window, installation, screen_id, library)  # type: ignore[arg-type]
+    try:
+        if capture is None:
+            screen.run()
+            return
+        from player.capture import capture_sheet
+
+        result = capture_sheet(screen, capture)
+        click.echo(f"contact sheet: {capture}")
+        click.echo(
+            f"{result.clip}: {result.shown} frames shown, {result.dropped} dropped of {result.frame_count}"
+            + (f"; errors: {'; '.join(result.errors)}" if result.errors else "")
+        )
+    finally:
+        screen.close()
+        window.close()  # type: ignore[attr-defined]

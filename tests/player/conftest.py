@@ -1,0 +1,87 @@
+"""A real X server (Xvfb) with Mesa's OpenGL for the player tests, and small libraries."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from config.load import parse_installation
+from config.schema import Installation
+from content.library import Library
+from tests.helpers import add_coded_clip
+
+INSTALLATION = """\
+name = "Test"
+library = "{library}"
+
+[[screens]]
+id = "test"
+resolution = [{width}, {height}]
+fullscreen = false
+
+[schedule]
+attract_playlist = {playlist}
+
+[player]
+slate_seconds = 0.2
+idle_seconds = 1.0
+spring_seconds = 0.3
+
+[[sequences.default]]
+at = 0.0
+mode = "wipe"
+position = 0.5
+duration = 0.0
+"""
+
+
+class ManualClock:
+    """Show time that moves only when a test says so."""
+
+    def __init__(self, now: float = 100.0) -> None:
+        self.time = now
+
+    def now(self) -> float:
+        return self.time
+
+
+@pytest.fixture(scope="session", autouse=True)
+def xvfb() -> Iterator[str]:
+    """Start Xvfb on a free display for the session and point DISPLAY at it."""
+    if shutil.which("Xvfb") is None:
+        pytest.fail("Xvfb is missing: `make test` installs it (Debian package xvfb)")
+    read, write = os.pipe()
+    server = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x720x24", "-nolisten", "tcp"],
+        pass_fds=(write,),
+    )
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        display = f":{pipe.readline().strip()}"
+    previous = os.environ.get("DISPLAY")
+    os.environ["DISPLAY"] = display
+    yield display
+    server.terminate()
+    server.wait(timeout=10)
+    if previous is None:
+        os.environ.pop("DISPLAY", None)
+    else:
+        os.environ["DISPLAY"] = previous
+
+
+def installation_for(library: Path, playlist: list[str], size: tuple[int, int] = (640, 480)) -> Installation:
+    text = INSTALLATION.format(library=library, width=size[0], height=size[1], playlist=playlist)
+    return parse_installation(text, library.parent / "site.toml")
+
+
+@pytest.fixture(scope="session")
+def coded_library(tmp_path_factory: pytest.TempPathFactory) -> Library:
+    """A library with one 24-frame coded clip, ``coded``."""
+    library = Library.create(tmp_path_factory.mktemp("coded") / "lib")
+    add_coded_clip(library, "coded")
+    return library
