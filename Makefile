@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 TORCH_CPU := torch==2.13.0
 DEMO := demo-out
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench screenshots clean
 
 # Debian packages: a virtual display, Mesa's software OpenGL and fonts for the player and its
 # tests; mpv as the benchmark's anchor. Installed only when missing (apt needs root, as on CI).
@@ -51,6 +51,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run --out bench/report.json
+
+# Stills of every transition for docs/ (the demo scan beside its ground truth).
+screenshots: $(STAMP)
+	test -f $(DEMO)/source/truth.mkv || $(BIN)/mutoscope demo-source $(DEMO)/source
+	$(BIN)/python -m tools.screenshots --source $(DEMO)/source --out docs
 
 clean:
 	rm -rf $(VENV) .system-ready $(DEMO) .pytest_cache .ruff_cache

@@ -11,9 +11,9 @@ from typing import Any
 
 from config.load import load_installation
 from content.demo_source import make_demo_source
+from content.importer import add_scan
 from content.library import Library
 from content.media import probe
-from content.unrestored import add_unrestored
 from content.verify import verify_library
 
 REPO = Path(__file__).resolve().parents[1]
@@ -34,7 +34,7 @@ def run() -> dict[str, Any]:
         source, ageing_s = _timed(make_demo_source, work / "source")
         frames = probe(source.scan).frame_count
         library = Library.create(work / "library")
-        clip, add_s = _timed(add_unrestored, library, source.scan, "demo", "Demo")
+        clip, add_s = _timed(add_scan, library, source.scan, "demo", "Demo")
         commits = []
         for n in range(10):
             with library.stage(f"c{n}") as staging:

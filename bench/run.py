@@ -1,4 +1,8 @@
-"""Run every benchmark and write one JSON report: ``python -m bench.run --out bench/report.json``."""
+"""Run the benchmarks and write one JSON report: ``python -m bench.run --out bench/report.json``.
+
+``--seconds`` and ``--soak-minutes`` shorten the player suite for a quick look; the figures in
+``docs/benchmarks.md`` come from the defaults.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +10,26 @@ import argparse
 import json
 import os
 import platform
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-
-from bench import foundation
-
-SUITES = {"foundation": foundation.run}
+from typing import Any
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("bench/report.json"))
+    parser.add_argument("--only", nargs="*", help="suites to run (default: all)")
+    parser.add_argument("--seconds", type=int, default=60, help="player: seconds of playback per case")
+    parser.add_argument("--soak-minutes", type=float, default=10.0, help="player: minutes of looping for RSS")
     args = parser.parse_args()
+
+    from bench import foundation, player
+
+    suites: dict[str, Callable[[], dict[str, Any]]] = {
+        "foundation": foundation.run,
+        "player": lambda: player.run(args.seconds, args.soak_minutes),
+    }
     report: dict[str, object] = {
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {
@@ -26,7 +38,9 @@ def main() -> None:
             "cpus": os.cpu_count(),
         },
     }
-    for name, suite in SUITES.items():
+    for name, suite in suites.items():
+        if args.only and name not in args.only:
+            continue
         print(f"bench: {name} ...", flush=True)
         report[name] = suite()
         print(json.dumps(report[name], indent=2), flush=True)

@@ -140,15 +140,31 @@ def remove(library_path: Path, clip_id: str, yes: bool) -> None:
 @click.option("--id", "clip_id", required=True, help="Clip id: a-z, 0-9, '-' and '_'.")
 @click.option("--title", required=True)
 @click.option("--year", type=click.IntRange(1870, 2200))
+@click.option(
+    "--restored",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A restored version made by another tool, frame for frame with SCAN.",
+)
 @click.option("--replace", is_flag=True, help="Replace a clip that has the same id.")
 @reports_errors
-def add(library_path: Path, scan: Path, clip_id: str, title: str, year: int | None, replace: bool) -> None:
-    """Add SCAN unrestored: the original and a plain re-encode, marked so in the provenance."""
-    from content.unrestored import add_unrestored
+def add(
+    library_path: Path,
+    scan: Path,
+    clip_id: str,
+    title: str,
+    year: int | None,
+    restored: Path | None,
+    replace: bool,
+) -> None:
+    """Add SCAN without Mutoscope's engine: beside a restored version made elsewhere
+    (--restored), or beside a plain re-encode of itself. The provenance says which."""
+    from content.importer import add_scan
 
     library = Library.create(library_path)
     with frame_progress(f"adding {clip_id}", errors) as update:
-        clip = add_unrestored(library, scan, clip_id, title, year, on_frame=update, replace=replace)
+        clip = add_scan(
+            library, scan, clip_id, title, year, on_frame=update, restored=restored, replace=replace
+        )
     console.print(
         f"added {clip.id}: {clip.frame_count} frames at {clip.fps} fps -> {library.root / clip.folder}"
     )

@@ -18,7 +18,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 SCHEMA_MAJOR = 1
-SCHEMA_MINOR = 0
+SCHEMA_MINOR = 1
 SCHEMA_VERSION = f"{SCHEMA_MAJOR}.{SCHEMA_MINOR}"
 
 CLIP_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -94,12 +94,13 @@ class SourceInfo(_Model):
 class Provenance(_Model):
     """How the restored version was made.
 
-    ``restoration`` is ``"engine"`` for a real restoration and ``"reencode"`` for a plain
+    ``restoration`` is ``"engine"`` for a restoration by Mutoscope's engine, ``"external"`` for
+    a restored version made by another tool and imported, and ``"reencode"`` for a plain
     re-encode of the original (a placeholder until the engine restores the clip).
     """
 
     source: SourceInfo
-    restoration: Literal["engine", "reencode"]
+    restoration: Literal["engine", "external", "reencode"]
     preset: str | None = None
     engine_version: str
     keyframes: list[int] = Field(default_factory=list, description="frame indices coloured by hand")

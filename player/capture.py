@@ -1,4 +1,4 @@
-"""A contact sheet: one pass of a clip, with a still of every look of its authored sequence.
+"""Stills of the screen: one frame with one look, and a contact sheet of a clip's sequence.
 
 For places with no display (CI, a build server): `make demo` runs the player under Xvfb and
 writes the sheet, so a person can see the transitions without a screen.
@@ -6,12 +6,15 @@ writes the sheet, so a person can see the transitions without a screen.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from config.sequences import Step
+from content.media import MediaError
+from player.looks import Look
 from player.screen import Screen
 from player.status import PlayerStatus
 
@@ -19,6 +22,26 @@ THUMB_WIDTH = 640
 COLUMNS = 2
 SETTLE_S = 0.35
 FONT_PATH = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+def still(screen: Screen, clip_id: str, frame: int, look: Look | None = None, timeout: float = 10.0) -> np.ndarray:
+    """Show ``frame`` of ``clip_id`` paused, with ``look`` (or the current one), and read the
+    screen back as ``(H, W, 3)`` ``uint8`` RGB."""
+    if screen.clip is None or screen.clip.id != clip_id:
+        screen.play(clip_id)
+        screen.pause()
+    screen.seek(frame)
+    deadline = time.monotonic() + timeout
+    while screen.status.frame != frame:
+        if time.monotonic() > deadline:
+            raise MediaError(f"clip {clip_id!r}: frame {frame} was not decoded in {timeout} s")
+        screen.update()
+        time.sleep(0.002)
+    if look is not None:
+        screen.animator.go(look, 0.0, screen.clock.now())
+    screen.update()
+    screen.draw()
+    return screen.snapshot()
 
 
 def describe(step: Step) -> str:

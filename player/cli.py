@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,10 +13,13 @@ from config.schema import Screen as ScreenConfig
 from content.library import Library, LibraryError
 from content.manifest import ManifestError
 
+if TYPE_CHECKING:
+    from pyglet.window import Window
+
 log = logging.getLogger("mutoscope.player")
 
 
-def _window(screen: ScreenConfig, windowed: bool, title: str) -> object:
+def _window(screen: ScreenConfig, windowed: bool, title: str) -> Window:
     """A pyglet window for ``screen``: fullscreen on its output, or a plain window."""
     import pyglet
 
@@ -58,7 +62,7 @@ def play(config_path: Path, screen_id: str, windowed: bool, capture: Path | None
     window = _window(
         screen_config, windowed or capture is not None, f"Mutoscope: {installation.name} / {screen_id}"
     )
-    screen = Screen(window, installation, screen_id, library)  # type: ignore[arg-type]
+    screen = Screen(window, installation, screen_id, library)
     try:
         if capture is None:
             screen.run()
@@ -73,4 +77,4 @@ def play(config_path: Path, screen_id: str, windowed: bool, capture: Path | None
         )
     finally:
         screen.close()
-        window.close()  # type: ignore[attr-defined]
+        window.close()

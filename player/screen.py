@@ -35,6 +35,10 @@ log = logging.getLogger("mutoscope.player")
 
 PREROLL_S = 0.2
 """Head start given to the decoders before a clip's first frame is due."""
+CATCH_UP_S = 0.5
+"""When the decoders fall this far behind the clock, they restart just ahead of it."""
+LEAD_S = 0.25
+"""How far ahead of the clock decoders restart after falling behind."""
 FONT = "DejaVu Sans"
 MAX_ERRORS = 20
 
@@ -81,6 +85,8 @@ class Screen:
         self._last_touch = -math.inf
         self._touching = False
         self._slate_until = -math.inf
+        self._drawn: Look | None = None
+        self._new_frame = True
         self.finished: list[PlayerStatus] = []
         """Status of each clip as it ended, oldest first."""
         self.playlist = Playlist(installation.schedule.attract_playlist, library.read())
@@ -169,6 +175,7 @@ class Screen:
 
     def _slate(self) -> bool:
         self.clip, self.timeline = None, None
+        self._new_frame = True
         self._slate_until = self.clock.now() + self.settings.slate_seconds
         self.status = self.status.model_copy(update={"state": "slate", "clip": None, "title": None})
         return False
@@ -267,6 +274,9 @@ class Screen:
             if pair is None:
                 return
             self._pending = None
+            if pair.index < wanted - CATCH_UP_S * float(self.clip.frame_rate):
+                self._catch_up(pair.index, wanted)
+                return
             if pair.index < wanted:
                 self.status.dropped += 1
                 continue
@@ -274,10 +284,31 @@ class Screen:
                 self._pending = pair
                 return
             self.compositor.upload(pair.original, pair.restored)
+            self._new_frame = True
             self.status.frame = pair.index
             self.status.shown += 1
             self._presented.append(self.clock.now())
             return
+
+    def _catch_up(self, late: int, wanted: int) -> None:
+        """Restart the decoders just ahead of the clock: frames ``late`` up to there are dropped."""
+        assert self.clip is not None
+        restart = min(wanted + round(LEAD_S * float(self.clip.frame_rate)), self.clip.frame_count - 1)
+        self.status.dropped += restart - late
+        log.warning("clip %s: decoding fell behind at frame %d; skipping to %d", self.clip.id, late, restart)
+        self._close_source()
+        self.source = PairedSource(
+            self.library.path_of(self.clip.original),
+            self.library.path_of(self.clip.restored),
+            self.clip.frame_rate,
+            restart,
+            self.settings.ring_frames,
+        )
+
+    @property
+    def needs_draw(self) -> bool:
+        """Whether the screen shows something new: a frame, or a look that moved."""
+        return self._new_frame or self._drawn != self.status.look
 
     def update(self) -> None:
         """Advance to the show clock's now: choose the frame, move the look, handle clip ends."""
@@ -320,6 +351,7 @@ class Screen:
         viewport = self.window.get_framebuffer_size()
         gl.glViewport(0, 0, *viewport)
         look = self.status.look
+        self._drawn, self._new_frame = look, False
         if self.clip is None:
             self.compositor.draw(look, Rect(0, 0, 1, 1), Rect(0, 0, 1, 1), viewport)
             self.slate.position = (self.window.width / 2, self.window.height / 2, 0)
@@ -349,10 +381,14 @@ class Screen:
         self, until: Callable[[], bool] = lambda: False, on_frame: Callable[[], None] | None = None
     ) -> None:
         """Present until the window closes or ``until()``; paced to ``refresh_hz`` where the
-        display gives no vsync."""
+        display gives no vsync. A new frame is always drawn; a look that moves without a new
+        frame is redrawn at most every three draw times, so a software renderer keeps its CPU
+        for decoding. ``on_frame`` runs after each draw, before the flip."""
         period = 1.0 / self.settings.refresh_hz
         deadline = time.perf_counter()
+        draw_cost, last_draw = 0.0, -math.inf
         self.play_next()
+        self.window.push_handlers(on_expose=self._on_expose)
         while not self.window.has_exit and not until():
             self.window.dispatch_events()
             try:
@@ -361,16 +397,23 @@ class Screen:
                 log.exception("unexpected error while playing %s", self.status.clip)
                 self._error(f"clip {self.status.clip!r} stopped by an unexpected error: {exc}")
                 self._finish_clip()
-            self.draw()
-            if on_frame:
-                on_frame()
-            self.window.flip()
+            started = time.perf_counter()
+            if self._new_frame or (self.needs_draw and started - last_draw >= 3 * draw_cost):
+                self.draw()
+                if on_frame:
+                    on_frame()
+                self.window.flip()
+                last_draw = time.perf_counter()
+                draw_cost = 0.8 * draw_cost + 0.2 * (last_draw - started)
             deadline += period
             delay = deadline - time.perf_counter()
             if delay > 0:
                 time.sleep(delay)
             elif delay < -period:
                 deadline = time.perf_counter()
+
+    def _on_expose(self) -> None:
+        self._new_frame = True
 
     def close(self) -> None:
         """Stop decoding and free GL objects."""

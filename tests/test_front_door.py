@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from content.importer import add_scan
 from content.library import Library
-from content.unrestored import add_unrestored
 
 REPO = Path(__file__).resolve().parents[1]
 HEAVY = ("torch", "engine", "player", "skimage", "scipy")
@@ -36,8 +36,8 @@ def loaded_by(*args: str) -> set[str]:
 @pytest.fixture
 def library(tmp_path, scan) -> Library:
     library = Library.create(tmp_path / "lib")
-    add_unrestored(library, scan, "relay", "Relay, Paris", 1924)
-    add_unrestored(library, scan, "marathon", "Marathon", 1928)
+    add_scan(library, scan, "relay", "Relay, Paris", 1924)
+    add_scan(library, scan, "marathon", "Marathon", 1928)
     return library
 
 

@@ -19,15 +19,15 @@ from types import FrameType
 from typing import Any
 
 import content
+from content.importer import add_scan
 from content.library import Library
-from content.unrestored import add_unrestored
 
 PACKAGE_DIR = str(Path(content.__file__).parent)
 
 
 def _run(library: Library, scan: Path, op: str, clip_id: str) -> None:
     if op == "add":
-        add_unrestored(library, scan, clip_id, f"Clip {clip_id}", replace=True)
+        add_scan(library, scan, clip_id, f"Clip {clip_id}", replace=True)
     elif op == "remove":
         library.remove(clip_id)
     else:
@@ -39,7 +39,7 @@ def main() -> None:
     library = Library.create(Path(lib))
     if op == "loop":
         for n in range(10**9):
-            add_unrestored(library, Path(scan), f"loop{n % 3}", f"Loop {n}", replace=True)
+            add_scan(library, Path(scan), f"loop{n % 3}", f"Loop {n}", replace=True)
             if n % 4 == 3:
                 library.remove(f"loop{(n + 1) % 3}")
         return

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from content.importer import add_scan
 from content.library import Library
-from content.unrestored import add_unrestored
 from content.verify import verify_library
 
 REPO = Path(__file__).resolve().parents[2]
@@ -57,7 +57,7 @@ def _titles(library: Library) -> dict[str, str]:
 def test_kill_at_every_point_of_a_write(tmp_path, scan, op, clip_id, before, after):
     pristine = Library.create(tmp_path / "pristine")
     for existing, title in before.items():
-        add_unrestored(pristine, scan, existing, title)
+        add_scan(pristine, scan, existing, title)
 
     def run(kill_at: int) -> tuple[int, subprocess.CompletedProcess[str], Path]:
         copy = tmp_path / f"at{kill_at}"
@@ -83,13 +83,13 @@ def test_kill_at_every_point_of_a_write(tmp_path, scan, op, clip_id, before, aft
     assert seen[0] is False and seen[-1] is True, "kills must land both before and after the commit"
     # The next write cleans up what the interrupted one left in clips/.
     last = Library(tmp_path / f"at{points[-1]}")
-    add_unrestored(last, scan, "later", "Later")
+    add_scan(last, scan, "later", "Later")
     assert [p for p in last.orphans() if p.parent.name == "clips"] == []
 
 
 def test_kill_from_outside_at_random_times(tmp_path, scan):
     lib = tmp_path / "lib"
-    add_unrestored(Library.create(lib), scan, "kept", "Kept")
+    add_scan(Library.create(lib), scan, "kept", "Kept")
     rng = random.Random(1896)
     command = [sys.executable, "-m", "tests.content.crash_writer", str(lib), str(scan), "loop", "-", "-1"]
     for _ in range(12):

@@ -7,10 +7,10 @@ import av
 import pytest
 from PIL import Image
 
+from content.importer import add_scan
 from content.library import ClipExistsError, ClipNotFoundError, Library, LibraryError
 from content.manifest import ManifestError, NewerSchemaError
 from content.media import MediaError, read_frames
-from content.unrestored import add_unrestored
 from content.verify import verify_library
 from tests.helpers import write_scan
 
@@ -26,7 +26,7 @@ def _decoded(path: Path) -> list[tuple[int, bool, int]]:
 
 def test_added_clip_has_both_versions_in_step_with_short_gops(tmp_path, scan):
     library = Library.create(tmp_path / "lib")
-    clip = add_unrestored(library, scan, "run", "The run", 1924)
+    clip = add_scan(library, scan, "run", "The run", 1924)
 
     assert library.read().clips == [clip]
     original = _decoded(library.path_of(clip.original))
@@ -47,12 +47,12 @@ def test_added_clip_has_both_versions_in_step_with_short_gops(tmp_path, scan):
 
 def test_replacing_a_clip_keeps_one_revision_and_the_others(tmp_path, scan):
     library = Library.create(tmp_path / "lib")
-    add_unrestored(library, scan, "a", "A")
-    first = add_unrestored(library, scan, "b", "B")
+    add_scan(library, scan, "a", "A")
+    first = add_scan(library, scan, "b", "B")
     with pytest.raises(ClipExistsError, match="clip 'b' already exists"):
-        add_unrestored(library, scan, "b", "B again")
+        add_scan(library, scan, "b", "B again")
     assert library.read().get("b") == first and list((library.root / ".staging").iterdir()) == []
-    second = add_unrestored(library, scan, "b", "B again", replace=True)
+    second = add_scan(library, scan, "b", "B again", replace=True)
 
     manifest = library.read()
     assert [c.id for c in manifest.clips] == ["a", "b"]
@@ -64,8 +64,8 @@ def test_replacing_a_clip_keeps_one_revision_and_the_others(tmp_path, scan):
 
 def test_remove_takes_out_one_clip_and_its_files(tmp_path, scan):
     library = Library.create(tmp_path / "lib")
-    keep = add_unrestored(library, scan, "keep", "Keep")
-    gone = add_unrestored(library, scan, "gone", "Gone")
+    keep = add_scan(library, scan, "keep", "Keep")
+    gone = add_scan(library, scan, "gone", "Gone")
     library.remove("gone")
     assert [c.id for c in library.read().clips] == ["keep"]
     assert not (library.root / gone.folder).exists()
@@ -76,10 +76,10 @@ def test_remove_takes_out_one_clip_and_its_files(tmp_path, scan):
 
 def test_verify_reports_every_bad_clip_by_id_and_file(tmp_path, scan):
     library = Library.create(tmp_path / "lib")
-    missing = add_unrestored(library, scan, "missing", "M")
-    truncated = add_unrestored(library, scan, "truncated", "T")
-    changed = add_unrestored(library, scan, "changed", "C")
-    good = add_unrestored(library, scan, "good", "G")
+    missing = add_scan(library, scan, "missing", "M")
+    truncated = add_scan(library, scan, "truncated", "T")
+    changed = add_scan(library, scan, "changed", "C")
+    good = add_scan(library, scan, "good", "G")
 
     library.path_of(missing.restored).unlink()
     path = library.path_of(truncated.original)
@@ -97,7 +97,7 @@ def test_verify_reports_every_bad_clip_by_id_and_file(tmp_path, scan):
 
 def test_verify_finds_a_video_that_decodes_short_despite_matching_hash(tmp_path, scan):
     library = Library.create(tmp_path / "lib")
-    clip = add_unrestored(library, scan, "short", "S")
+    clip = add_scan(library, scan, "short", "S")
     shorter = write_scan(tmp_path / "short.mkv", frames=5)
     # An edited manifest that claims a shorter file is whole: verify decodes and counts.
     bad = library.path_of(clip.restored)
@@ -113,12 +113,12 @@ def test_verify_finds_a_video_that_decodes_short_despite_matching_hash(tmp_path,
 
 def test_a_failed_add_leaves_the_library_as_it_was(tmp_path, scan):
     library = Library.create(tmp_path / "lib")
-    add_unrestored(library, scan, "keep", "Keep")
+    add_scan(library, scan, "keep", "Keep")
     before = library.manifest_path.read_bytes()
     not_video = tmp_path / "notes.mp4"
     not_video.write_text("this is not a video")
     with pytest.raises(MediaError, match=r"notes.mp4: not a readable video"):
-        add_unrestored(library, not_video, "bad", "Bad")
+        add_scan(library, not_video, "bad", "Bad")
     assert library.manifest_path.read_bytes() == before
     assert list((library.root / ".staging").iterdir()) == []
     assert verify_library(library) == []
@@ -131,14 +131,14 @@ def test_a_newer_library_is_refused_and_left_untouched(tmp_path, scan):
     with pytest.raises(NewerSchemaError, match="newer Mutoscope"):
         library.read()
     with pytest.raises(NewerSchemaError):
-        add_unrestored(library, scan, "x", "X")
+        add_scan(library, scan, "x", "X")
     assert library.manifest_path.read_bytes() == newer
 
 
 def test_unsafe_ids_never_touch_the_file_system(tmp_path, scan):
     library = Library.create(tmp_path / "lib")
     with pytest.raises(ValueError, match="not allowed"):
-        add_unrestored(library, scan, "../escape", "X")
+        add_scan(library, scan, "../escape", "X")
     assert not (tmp_path / "escape").exists() and not list((tmp_path / "lib" / ".staging").iterdir())
 
 
@@ -153,7 +153,7 @@ def test_a_library_where_none_can_be_made_says_so(tmp_path):
 
 def test_hand_edited_manifest_with_a_bad_field_is_named(tmp_path, scan):
     library = Library.create(tmp_path / "lib")
-    add_unrestored(library, scan, "a", "A")
+    add_scan(library, scan, "a", "A")
     data = json.loads(library.manifest_path.read_text())
     data["clips"][0]["restored"]["frame_count"] = "many"
     library.manifest_path.write_text(json.dumps(data))
@@ -164,3 +164,18 @@ def test_hand_edited_manifest_with_a_bad_field_is_named(tmp_path, scan):
 def test_read_frames_yields_every_frame_in_order(scan):
     levels = [int(frame.mean().round()) for frame in read_frames(scan, "gray")]
     assert levels == [16 + 10 * i for i in range(12)]
+
+
+def test_a_restoration_made_elsewhere_is_imported_frame_for_frame(tmp_path, scan):
+    library = Library.create(tmp_path / "lib")
+    restored = write_scan(tmp_path / "restored.mkv", frames=12, size=(64, 48))
+    clip = add_scan(library, scan, "ext", "External", restored=restored)
+    assert clip.provenance.restoration == "external"
+    assert (clip.original.width, clip.restored.width) == (32, 64)
+    levels = [int(f.mean().round()) for f in read_frames(library.path_of(clip.restored), "gray")]
+    assert all(abs(level - (16 + 10 * i)) <= 2 for i, level in enumerate(levels)) and len(levels) == 12
+    before = library.manifest_path.read_bytes()
+    short = write_scan(tmp_path / "short.mkv", frames=5)
+    with pytest.raises(LibraryError, match=r"short.mkv: 5 frames at 18 fps, but the scan .* frame for frame"):
+        add_scan(library, scan, "bad", "Bad", restored=short)
+    assert library.manifest_path.read_bytes() == before

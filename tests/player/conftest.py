@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +11,7 @@ from config.load import parse_installation
 from config.schema import Installation
 from content.library import Library
 from tests.helpers import add_coded_clip
+from tests.xvfb import virtual_display
 
 INSTALLATION = """\
 name = "Test"
@@ -52,26 +50,9 @@ class ManualClock:
 
 @pytest.fixture(scope="session", autouse=True)
 def xvfb() -> Iterator[str]:
-    """Start Xvfb on a free display for the session and point DISPLAY at it."""
-    if shutil.which("Xvfb") is None:
-        pytest.fail("Xvfb is missing: `make test` installs it (Debian package xvfb)")
-    read, write = os.pipe()
-    server = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x720x24", "-nolisten", "tcp"],
-        pass_fds=(write,),
-    )
-    os.close(write)
-    with os.fdopen(read) as pipe:
-        display = f":{pipe.readline().strip()}"
-    previous = os.environ.get("DISPLAY")
-    os.environ["DISPLAY"] = display
-    yield display
-    server.terminate()
-    server.wait(timeout=10)
-    if previous is None:
-        os.environ.pop("DISPLAY", None)
-    else:
-        os.environ["DISPLAY"] = previous
+    """Xvfb on a free display for the whole session, ``DISPLAY`` pointing at it."""
+    with virtual_display() as display:
+        yield display
 
 
 def installation_for(library: Path, playlist: list[str], size: tuple[int, int] = (640, 480)) -> Installation:

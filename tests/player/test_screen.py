@@ -44,21 +44,10 @@ def make_screen():
 
 
 def show(screen, frame: int, look: Look | None = None) -> np.ndarray:
-    """Seek to ``frame`` (paused), put ``look`` on, draw, and read the screen back."""
-    if screen.clip is None:
-        screen.play("coded")
-        screen.pause()
-    screen.seek(frame)
-    deadline = time.monotonic() + 10
-    while screen.status.frame != frame:
-        assert time.monotonic() < deadline, f"frame {frame} never presented: {screen.status}"
-        screen.update()
-        time.sleep(0.002)
-    if look is not None:
-        screen.animator.go(look, 0.0, screen.clock.now())
-    screen.update()
-    screen.draw()
-    return screen.snapshot()
+    """Seek to ``frame`` of the coded clip (paused), put ``look`` on, draw, and read back."""
+    from player.capture import still
+
+    return still(screen, "coded", frame, look)
 
 
 HALF_WIPE = Look(mode="wipe", position=0.5)
