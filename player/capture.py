@@ -24,7 +24,9 @@ SETTLE_S = 0.35
 FONT_PATH = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
 
-def still(screen: Screen, clip_id: str, frame: int, look: Look | None = None, timeout: float = 10.0) -> np.ndarray:
+def still(
+    screen: Screen, clip_id: str, frame: int, look: Look | None = None, timeout: float = 10.0
+) -> np.ndarray:
     """Show ``frame`` of ``clip_id`` paused, with ``look`` (or the current one), and read the
     screen back as ``(H, W, 3)`` ``uint8`` RGB."""
     if screen.clip is None or screen.clip.id != clip_id:

@@ -20,10 +20,22 @@ class Playlist:
         """Playlist ids the library does not hold."""
         return [clip_id for clip_id in self.ids if self.manifest.get(clip_id) is None]
 
+    def _following(self) -> int | None:
+        for step in range(1, len(self.ids) + 1):
+            position = (self._position + step) % len(self.ids)
+            if self.manifest.get(self.ids[position]) is not None:
+                return position
+        return None
+
+    def peek(self) -> str | None:
+        """The id :meth:`next` will give, without moving on."""
+        position = self._following()
+        return None if position is None else self.ids[position]
+
     def next(self) -> str | None:
         """The next playable id after the current one (wrapping), or ``None`` if there is none."""
-        for _ in range(len(self.ids)):
-            self._position = (self._position + 1) % len(self.ids)
-            if self.manifest.get(self.ids[self._position]) is not None:
-                return self.ids[self._position]
-        return None
+        position = self._following()
+        if position is None:
+            return None
+        self._position = position
+        return self.ids[position]

@@ -25,7 +25,7 @@ from content.manifest import Clip
 from content.media import MediaError
 from player.clock import MonotonicClock, ShowClock, Timeline
 from player.compositor import Compositor
-from player.decode import EndOfClip, PairedSource
+from player.decode import EndOfClip, Pair, PairedSource
 from player.layout import Rect, letterbox, split_view
 from player.looks import Animator, Look, neutral
 from player.playlist import Playlist
@@ -39,6 +39,8 @@ CATCH_UP_S = 0.5
 """When the decoders fall this far behind the clock, they restart just ahead of it."""
 LEAD_S = 0.25
 """How far ahead of the clock decoders restart after falling behind."""
+PREFETCH_S = 1.0
+"""How long before a clip ends the next clip's decoders start, so clips follow without a gap."""
 FONT = "DejaVu Sans"
 MAX_ERRORS = 20
 
@@ -80,7 +82,8 @@ class Screen:
         self.timeline: Timeline | None = None
         self.sequence: tuple[Step, ...] = ()
         self._step = -1
-        self._pending = None
+        self._pending: Pair | None = None
+        self._prefetched: tuple[Clip, PairedSource | MediaError] | None = None
         self._presented: deque[float] = deque()
         self._last_touch = -math.inf
         self._touching = False
@@ -114,6 +117,7 @@ class Screen:
             on_mouse_press=self._on_press,
             on_mouse_drag=self._on_drag,
             on_mouse_release=self._on_release,
+            on_expose=self._on_expose,
         )
 
     # --- clips -----------------------------------------------------------------------------
@@ -127,27 +131,60 @@ class Screen:
             self.source.close()
         self.source, self._pending = None, None
 
-    def play(self, clip_id: str, start_frame: int = 0) -> bool:
-        """Start ``clip_id`` at ``start_frame``; ``False`` (logged, slate shown) if it cannot."""
+    def _open(self, clip: Clip, start_frame: int) -> PairedSource:
+        return PairedSource(
+            self.library.path_of(clip.original),
+            self.library.path_of(clip.restored),
+            clip.frame_rate,
+            start_frame,
+            self.settings.ring_frames,
+        )
+
+    def _drop_prefetch(self) -> None:
+        if self._prefetched is not None and isinstance(self._prefetched[1], PairedSource):
+            self._prefetched[1].close()
+        self._prefetched = None
+
+    def _prefetch(self) -> None:
+        """Start decoding the clip that comes next, so it follows without a gap."""
+        assert self.clip is not None
+        next_id = self.clip.id if self.interacting() else self.playlist.peek()
+        clip = self.library.read().get(next_id) if next_id else None
+        if clip is None:
+            return
+        try:
+            self._prefetched = (clip, self._open(clip, 0))
+        except MediaError as exc:
+            self._prefetched = (clip, exc)
+
+    def play(self, clip_id: str, start_frame: int = 0, *, due: float | None = None) -> bool:
+        """Start ``clip_id`` at ``start_frame``, its first frame due at show time ``due`` (by
+        default after a short preroll); ``False`` (logged, slate shown) if it cannot."""
         self._close_source()
+        prefetched, self._prefetched = self._prefetched, None
         clip = self.library.read().get(clip_id)
         if clip is None:
+            self._drop_prefetch()
             self._error(f"clip {clip_id!r} is not in the library")
             return self._slate()
         try:
-            self.source = PairedSource(
-                self.library.path_of(clip.original),
-                self.library.path_of(clip.restored),
-                clip.frame_rate,
-                start_frame,
-                self.settings.ring_frames,
-            )
+            if prefetched is not None and prefetched[0] == clip and start_frame == 0:
+                if isinstance(prefetched[1], MediaError):
+                    raise prefetched[1]
+                self.source = prefetched[1]
+            else:
+                self._prefetched = prefetched
+                self._drop_prefetch()
+                self.source = self._open(clip, start_frame)
         except MediaError as exc:
             self._error(f"clip {clip_id!r} skipped: {exc}")
             return self._slate()
         now = self.clock.now()
         self.clip = clip
-        self.timeline = Timeline(clip.frame_rate, now + PREROLL_S, start_frame)
+        # a cue less than a frame old is kept (clips follow without a gap); else a preroll
+        late = due is None or now - due >= 1 / float(clip.frame_rate)
+        start = now + PREROLL_S if late else due
+        self.timeline = Timeline(clip.frame_rate, start, start_frame)
         self.sequence = self.installation.sequence(clip.id)
         self._step = -1
         year = f"\n{clip.year}" if clip.year else ""
@@ -180,17 +217,18 @@ class Screen:
         self.status = self.status.model_copy(update={"state": "slate", "clip": None, "title": None})
         return False
 
-    def play_next(self) -> None:
-        """Start the next clip of the attract loop (the same one again while a visitor plays)."""
+    def play_next(self, due: float | None = None) -> None:
+        """Start the next clip of the attract loop (the same one again while a visitor plays),
+        its first frame due at show time ``due``."""
         if self.clip is not None and self.interacting():
-            self.play(self.clip.id)
+            self.play(self.clip.id, due=due)
             return
         clip_id = self.playlist.next()
         if clip_id is None:
             self._error("nothing to play: the library has none of the playlist's clips")
             self._slate()
             return
-        self.play(clip_id)
+        self.play(clip_id, due=due)
 
     def seek(self, frame: int) -> None:
         """Show ``frame`` of the current clip next, exactly."""
@@ -297,13 +335,7 @@ class Screen:
         self.status.dropped += restart - late
         log.warning("clip %s: decoding fell behind at frame %d; skipping to %d", self.clip.id, late, restart)
         self._close_source()
-        self.source = PairedSource(
-            self.library.path_of(self.clip.original),
-            self.library.path_of(self.clip.restored),
-            self.clip.frame_rate,
-            restart,
-            self.settings.ring_frames,
-        )
+        self.source = self._open(self.clip, restart)
 
     @property
     def needs_draw(self) -> bool:
@@ -319,6 +351,10 @@ class Screen:
             return
         wanted = self.timeline.frame_at(now)
         self._advance_sequence(self.timeline.seconds_at(now), now)
+        if self._prefetched is None and wanted >= self.clip.frame_count - PREFETCH_S * float(
+            self.clip.frame_rate
+        ):
+            self._prefetch()
         try:
             if wanted >= self.clip.frame_count:
                 raise EndOfClip(self.clip.frame_count)
@@ -342,9 +378,12 @@ class Screen:
             "clip %s: %d frames shown, %d dropped", self.status.clip, self.status.shown, self.status.dropped
         )
         self.finished = [*self.finished, self.status.model_copy(deep=True)][-MAX_ERRORS:]
+        ended = None
+        if self.clip is not None and self.timeline is not None and self.timeline.paused_frame is None:
+            remaining = self.clip.frame_count - self.timeline.start_frame
+            ended = self.timeline.start_time + remaining / float(self.clip.frame_rate)
         self._close_source()
-        self.clip = None
-        self.play_next()
+        self.play_next(due=ended)
 
     def draw(self) -> None:
         """Draw the current state into the back buffer."""
@@ -388,7 +427,6 @@ class Screen:
         deadline = time.perf_counter()
         draw_cost, last_draw = 0.0, -math.inf
         self.play_next()
-        self.window.push_handlers(on_expose=self._on_expose)
         while not self.window.has_exit and not until():
             self.window.dispatch_events()
             try:
@@ -418,4 +456,5 @@ class Screen:
     def close(self) -> None:
         """Stop decoding and free GL objects."""
         self._close_source()
+        self._drop_prefetch()
         self.compositor.delete()

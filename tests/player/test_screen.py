@@ -250,3 +250,23 @@ def test_status_is_one_typed_object_ready_for_the_wire(coded_library, make_scree
     assert (status.clip, status.frame, status.frame_count, status.look.mode) == ("coded", 4, 24, "wipe")
     assert status.state == "paused"
     assert PlayerStatus.model_validate_json(status.model_dump_json()) == status
+
+
+def test_clips_follow_each_other_without_a_gap(coded_library, make_screen):
+    clock = ManualClock()
+    screen = make_screen(coded_library, ["coded"], clock=clock)
+    screen.play_next()
+    first = screen.timeline
+    end = first.start_time + 24 / 25
+    shown: list[tuple[float, int]] = []
+    while len(screen.finished) < 1 or screen.status.frame < 3:
+        clock.time += 0.01
+        time.sleep(0.004)  # real time for the decoders; the show clock is the test's
+        screen.update()
+        if not shown or shown[-1][1] != screen.status.frame:
+            shown.append((clock.time, screen.status.frame))
+        assert clock.time < end + 5, "the second pass never started"
+    assert screen.timeline is not first and screen.timeline.start_time == pytest.approx(end)
+    restart = next(t for t, frame in shown if frame == 0 and t > end - 0.01)
+    assert restart - end < 1 / 25, "the next pass's first frame came late: a visible gap"
+    assert screen.finished[0].dropped == 0 and screen.status.dropped == 0
