@@ -170,6 +170,12 @@ class PairedSource:
             time.sleep(0.002)
         return pair
 
+    def deepen(self, ring: int) -> None:
+        """Let the decoders run up to ``ring`` pairs ahead (a prefetch starts shallow, so its
+        first burst of decoding does not starve the clip still playing)."""
+        for decoder in (self._original, self._restored):
+            decoder.out.maxsize = ring
+
     def close(self) -> None:
         """Stop both decoder threads."""
         for decoder in (self._original, self._restored):

@@ -13,6 +13,7 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import pyglet
@@ -41,6 +42,8 @@ LEAD_S = 0.25
 """How far ahead of the clock decoders restart after falling behind."""
 PREFETCH_S = 1.0
 """How long before a clip ends the next clip's decoders start, so clips follow without a gap."""
+PREFETCH_RING = 3
+"""Pairs a prefetch decodes ahead until its clip plays (then ``ring_frames``)."""
 FONT = "DejaVu Sans"
 MAX_ERRORS = 20
 
@@ -83,7 +86,8 @@ class Screen:
         self.sequence: tuple[Step, ...] = ()
         self._step = -1
         self._pending: Pair | None = None
-        self._prefetched: tuple[Clip, PairedSource | MediaError] | None = None
+        self._prefetched: tuple[Clip, Future[PairedSource]] | None = None
+        self._opener = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch")
         self._presented: deque[float] = deque()
         self._last_touch = -math.inf
         self._touching = False
@@ -131,31 +135,32 @@ class Screen:
             self.source.close()
         self.source, self._pending = None, None
 
-    def _open(self, clip: Clip, start_frame: int) -> PairedSource:
+    def _open(self, clip: Clip, start_frame: int, ring: int | None = None) -> PairedSource:
         return PairedSource(
             self.library.path_of(clip.original),
             self.library.path_of(clip.restored),
             clip.frame_rate,
             start_frame,
-            self.settings.ring_frames,
+            ring or self.settings.ring_frames,
         )
 
     def _drop_prefetch(self) -> None:
-        if self._prefetched is not None and isinstance(self._prefetched[1], PairedSource):
-            self._prefetched[1].close()
+        def close(future: Future[PairedSource]) -> None:
+            if future.exception() is None:
+                future.result().close()
+
+        if self._prefetched is not None:
+            self._prefetched[1].add_done_callback(close)
         self._prefetched = None
 
     def _prefetch(self) -> None:
-        """Start decoding the clip that comes next, so it follows without a gap."""
+        """Start decoding the clip that comes next, so it follows without a gap. Opening files
+        happens on a worker thread: presentation never waits for it."""
         assert self.clip is not None
         next_id = self.clip.id if self.interacting() else self.playlist.peek()
         clip = self.library.read().get(next_id) if next_id else None
-        if clip is None:
-            return
-        try:
-            self._prefetched = (clip, self._open(clip, 0))
-        except MediaError as exc:
-            self._prefetched = (clip, exc)
+        if clip is not None:
+            self._prefetched = (clip, self._opener.submit(self._open, clip, 0, PREFETCH_RING))
 
     def play(self, clip_id: str, start_frame: int = 0, *, due: float | None = None) -> bool:
         """Start ``clip_id`` at ``start_frame``, its first frame due at show time ``due`` (by
@@ -169,9 +174,8 @@ class Screen:
             return self._slate()
         try:
             if prefetched is not None and prefetched[0] == clip and start_frame == 0:
-                if isinstance(prefetched[1], MediaError):
-                    raise prefetched[1]
-                self.source = prefetched[1]
+                self.source = prefetched[1].result()
+                self.source.deepen(self.settings.ring_frames)
             else:
                 self._prefetched = prefetched
                 self._drop_prefetch()
@@ -317,6 +321,7 @@ class Screen:
                 return
             if pair.index < wanted:
                 self.status.dropped += 1
+                log.debug("clip %s: frame %d dropped (frame %d is due)", self.clip.id, pair.index, wanted)
                 continue
             if pair.index > wanted:
                 self._pending = pair
@@ -457,4 +462,5 @@ class Screen:
         """Stop decoding and free GL objects."""
         self._close_source()
         self._drop_prefetch()
+        self._opener.shutdown(wait=True)
         self.compositor.delete()
