@@ -224,18 +224,25 @@ def _mpv(path: Path, case: Case, seconds: int) -> dict[str, Any]:
     }
 
 
-def run(seconds: int = 60, soak_minutes: float = 10.0) -> dict[str, Any]:
-    """Every case for ``seconds`` each, mpv beside it, and a soak of ``soak_minutes`` at 720p25."""
+def run(seconds: int = 60, soak_minutes: float = 10.0, cases: list[str] | None = None) -> dict[str, Any]:
+    """Each case (``cases`` by name, or all) for ``seconds``, mpv beside it, and a soak of
+    ``soak_minutes`` at 720p25 (none if 0)."""
     report: dict[str, Any] = {"renderer": "Xvfb + Mesa llvmpipe", "seconds_per_case": seconds}
     with tempfile.TemporaryDirectory() as tmp, virtual_display("3840x2160x24"):
         library = Library.create(Path(tmp) / "library")
         for case in CASES:
+            if cases and case.name not in cases:
+                continue
             restored = _clip(library, case)
             report[case.name] = {
                 "mutoscope_paired": _play(library, case, seconds),
                 "mpv_restored_alone": _mpv(restored, case, seconds),
             }
             print(case.name, report[case.name], flush=True)
+        if soak_minutes <= 0:
+            return report
+        if cases and CASES[0].name not in cases:
+            _clip(library, CASES[0])
         soak = _play(library, CASES[0], soak_minutes * 60)
         report["soak_720p25"] = {
             "minutes": soak_minutes,

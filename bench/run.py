@@ -21,14 +21,17 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("bench/report.json"))
     parser.add_argument("--only", nargs="*", help="suites to run (default: all)")
     parser.add_argument("--seconds", type=int, default=60, help="player: seconds of playback per case")
-    parser.add_argument("--soak-minutes", type=float, default=10.0, help="player: minutes of looping for RSS")
+    parser.add_argument(
+        "--soak-minutes", type=float, default=10.0, help="player: minutes of looping for RSS (0: none)"
+    )
+    parser.add_argument("--cases", nargs="*", help="player: case names to run (default: all)")
     args = parser.parse_args()
 
     from bench import foundation, player
 
     suites: dict[str, Callable[[], dict[str, Any]]] = {
         "foundation": foundation.run,
-        "player": lambda: player.run(args.seconds, args.soak_minutes),
+        "player": lambda: player.run(args.seconds, args.soak_minutes, args.cases),
     }
     report: dict[str, object] = {
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),
