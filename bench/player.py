@@ -227,7 +227,13 @@ def _mpv(path: Path, case: Case, seconds: int) -> dict[str, Any]:
 def run(seconds: int = 60, soak_minutes: float = 10.0, cases: list[str] | None = None) -> dict[str, Any]:
     """Each case (``cases`` by name, or all) for ``seconds``, mpv beside it, and a soak of
     ``soak_minutes`` at 720p25 (none if 0)."""
-    report: dict[str, Any] = {"renderer": "Xvfb + Mesa llvmpipe", "seconds_per_case": seconds}
+    from player.memory import limit_malloc_arenas
+
+    report: dict[str, Any] = {
+        "renderer": "Xvfb + Mesa llvmpipe",
+        "seconds_per_case": seconds,
+        "malloc_arenas_capped": limit_malloc_arenas(),
+    }
     with tempfile.TemporaryDirectory() as tmp, virtual_display("3840x2160x24"):
         library = Library.create(Path(tmp) / "library")
         for case in CASES:

@@ -57,7 +57,10 @@ def play(config_path: Path, screen_id: str, windowed: bool, capture: Path | None
     except (ConfigError, LibraryError, ManifestError, KeyError) as exc:
         raise click.ClickException(str(exc).strip("'\"")) from exc
 
+    from player.memory import limit_malloc_arenas
     from player.screen import Screen
+
+    limit_malloc_arenas()
 
     window = _window(
         screen_config, windowed or capture is not None, f"Mutoscope: {installation.name} / {screen_id}"
