@@ -1,0 +1,110 @@
+"""The first pass over a scan: global motion frame to frame, shot cuts, and the camera path.
+
+It keeps a few numbers per frame (never frames), so its memory does not grow with the reel.
+Gate weave is what the measured path does beyond the intended camera move; the intended move
+is the path smoothed by a cubic Savitzky-Golay fit within each shot, which keeps pans, tilts
+and eased starts and stops, and the stabilise stage moves every frame onto it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from scipy.signal import savgol_filter
+
+from engine.motion import blur, phase_correlate, refine_shift, translate
+from engine.vignette import Vignette, VignetteFit
+
+CUT_CORRELATION = 0.5
+"""Below this correlation of two aligned, downsized frames, a new shot has begun."""
+WEAVE_HALF_WINDOW = 12
+"""Half the Savitzky-Golay window (frames) that separates weave from the camera move, at
+strength 1."""
+
+
+@dataclass(frozen=True)
+class ClipMotion:
+    """Per frame of a clip (``N`` frames): ``steps`` ``(N, 2)`` the content's shift from the
+    previous frame in pixels ``(dx, dy)`` (0 at a cut), ``shot`` ``(N,)`` the shot each frame
+    belongs to, ``path`` ``(N, 2)`` the smoothed camera path, ``correction`` ``(N, 2)`` the
+    shift that puts each frame on it, and the film's static ``vignette``."""
+
+    steps: np.ndarray
+    shot: np.ndarray
+    path: np.ndarray
+    correction: np.ndarray
+    vignette: Vignette = field(default_factory=Vignette)
+
+    @property
+    def cuts(self) -> list[int]:
+        """First frame of every shot after the first."""
+        return [int(i) for i in np.flatnonzero(np.diff(self.shot)) + 1]
+
+
+def _small(frame: torch.Tensor) -> torch.Tensor:
+    return F.avg_pool2d(blur(frame, 1.0), 4)
+
+
+def _correlation(a: torch.Tensor, b: torch.Tensor) -> float:
+    a, b = a - a.mean(), b - b.mean()
+    return float((a * b).sum() / (a.norm() * b.norm() + 1e-9))
+
+
+def measure_steps(
+    frames: Iterable[np.ndarray], on_frame: Callable[[int], None] | None = None
+) -> tuple[np.ndarray, np.ndarray, Vignette]:
+    """Global shift ``(N, 2)`` of each frame from the previous one, the shot index ``(N,)`` and
+    the vignette, from ``uint8`` luma frames ``(H, W)``."""
+    steps: list[tuple[float, float]] = []
+    shots: list[int] = []
+    previous: torch.Tensor | None = None
+    vignette = VignetteFit()
+    position = np.zeros(2)
+    for index, frame in enumerate(frames):
+        current = torch.from_numpy(frame).float().div(255.0)[None, None]
+        if previous is None:
+            steps.append((0.0, 0.0))
+            shots.append(0)
+        else:
+            shift, _ = phase_correlate(previous, current)
+            shift = refine_shift(previous, current, shift)
+            aligned = translate(current, -shift, mode="bilinear")
+            same_shot = _correlation(_small(previous), _small(aligned)) >= CUT_CORRELATION
+            steps.append(tuple(shift[0].tolist()) if same_shot else (0.0, 0.0))
+            shots.append(shots[-1] + (0 if same_shot else 1))
+        position = position + np.asarray(steps[-1])
+        vignette.add(current, position, shots[-1])
+        previous = current
+        if on_frame:
+            on_frame(index + 1)
+    return (
+        np.asarray(steps, dtype=np.float64).reshape(-1, 2),
+        np.asarray(shots, dtype=np.int64),
+        vignette.result(),
+    )
+
+
+def camera_path(
+    steps: np.ndarray, shot: np.ndarray, strength: float = 1.0, vignette: Vignette | None = None
+) -> ClipMotion:
+    """Split the measured path into the intended camera move and the weave. ``strength`` 0
+    leaves every frame where it is; larger values smooth over longer windows."""
+    raw = np.zeros_like(steps)
+    path = np.zeros_like(steps)
+    for s in np.unique(shot):
+        rows = np.flatnonzero(shot == s)
+        cumulative = np.cumsum(steps[rows], axis=0)
+        cumulative -= cumulative[0]
+        raw[rows] = cumulative
+        half = min(round(WEAVE_HALF_WINDOW * strength), (len(rows) - 1) // 2)
+        if half < 3:
+            path[rows] = cumulative
+            continue
+        path[rows] = savgol_filter(cumulative, 2 * half + 1, polyorder=3, axis=0, mode="interp")
+    return ClipMotion(
+        steps=steps, shot=shot, path=path, correction=path - raw, vignette=vignette or Vignette()
+    )

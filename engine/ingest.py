@@ -1,0 +1,171 @@
+"""Ingest: restore a scan and put it, beside its original, into the library in one commit.
+
+Work happens in ``LIB/.staging/<id>.resume-<key>/``, where ``key`` sums up the scan's bytes,
+the preset, the scale, the frame range and the engine's version. Each finished window's frames
+(both versions) are kept there, so an ingest that was killed or ran out of disk resumes at the
+first unfinished window when it is run again with the same arguments; work for the same id
+under another key is discarded. The library itself only changes at the final commit.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import logging
+import shutil
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+
+from PIL import Image
+
+from config.presets import Preset
+from content.importer import POSTER_POSITION
+from content.library import STAGING_DIR, Library, LibraryError
+from content.manifest import Clip, Provenance, SourceInfo, check_clip_id
+from content.media import EncodeSettings, MediaError, VideoWriter, sha256_file
+from engine.pipeline import CORE
+from engine.restore import Job, Progress
+from engine.segments import finished_segments, join, partial_path, publish, segment_path
+
+log = logging.getLogger("mutoscope.engine")
+
+VERSIONS = ("original", "restored")
+WORK_PREFIX = ".resume-"
+
+
+class IngestError(Exception):
+    """An ingest that could not finish; the library is as it was, and the message says so."""
+
+
+@dataclass(frozen=True)
+class IngestRequest:
+    """What to ingest: ``job`` (an opened scan and its restorer) into ``library`` as
+    ``clip_id`` with ``title`` and ``year``, made with preset ``preset_name``."""
+
+    library: Library
+    job: Job
+    preset: Preset
+    preset_name: str
+    clip_id: str
+    title: str
+    year: int | None = None
+    replace: bool = False
+
+
+def work_key(source_sha256: str, request: IngestRequest) -> str:
+    """The resume key: the same scan, preset, scale, range and engine give the same key."""
+    job = request.job
+    recipe = {
+        "source": source_sha256,
+        "preset": request.preset.model_dump(mode="json"),
+        "scale": job.restorer.scale,
+        "frames": [job.start, job.start + job.frame_count],
+        "engine": version("mutoscope"),
+    }
+    return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _work_folder(library: Library, clip_id: str, key: str) -> Path:
+    staging = library.root / STAGING_DIR
+    folder = staging / f"{clip_id}{WORK_PREFIX}{key}"
+    for stale in staging.glob(f"{clip_id}{WORK_PREFIX}*"):
+        if stale != folder:
+            log.info("discarding unfinished work for %s made with other settings: %s", clip_id, stale)
+            shutil.rmtree(stale, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _disk_message(exc: BaseException) -> str | None:
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, OSError) and cause.errno == errno.ENOSPC:
+            return "the disk is full"
+        cause = cause.__cause__ or cause.__context__
+    return "the disk is full" if "No space left" in str(exc) else None
+
+
+def ingest(request: IngestRequest, progress: Progress | None = None) -> Clip:
+    """Restore and commit; resumes finished windows of an earlier run with the same key.
+    Raises :class:`IngestError` (library unchanged) or :class:`content.library.LibraryError`."""
+    library, job = request.library, request.job
+    check_clip_id(request.clip_id)
+    if request.clip_id in library.read().clips and not request.replace:
+        raise LibraryError(f"{library.root}: clip {request.clip_id!r} exists; pass --replace to replace it")
+    source_sha = sha256_file(job.scan.path)
+    key = work_key(source_sha, request)
+    try:
+        folder = _work_folder(library, request.clip_id, key)
+    except OSError as exc:
+        raise IngestError(f"{library.root}: cannot write in the library ({exc.strerror or exc})") from exc
+    try:
+        _restore_windows(folder, request, progress)
+        return _commit(folder, request, source_sha)
+    except (MediaError, OSError) as exc:
+        done = finished_segments(folder, VERSIONS) * CORE
+        reason = _disk_message(exc) or str(exc)
+        raise IngestError(
+            f"ingest of {request.clip_id!r} stopped: {reason}. The library {library.root} is unchanged; "
+            f"{done} frames are kept in {folder}, and running the same command again resumes from frame {done}."
+        ) from exc
+
+
+def _restore_windows(folder: Path, request: IngestRequest, progress: Progress | None) -> None:
+    job = request.job
+    settings = EncodeSettings(crf=request.preset.crf, gop=request.preset.gop)
+    done = finished_segments(folder, VERSIONS)
+    first = done * CORE
+    if first >= job.frame_count:
+        return
+    if done:
+        log.info("resuming %s at frame %d (%d windows already finished)", request.clip_id, first, done)
+    poster = folder / "poster.jpg"
+    poster_index = int(job.frame_count * POSTER_POSITION)
+    sizes = {"original": (job.scan.width, job.scan.height), "restored": job.restored_size}
+    frames = job.frames(first)
+    for window in range(done, -(-job.frame_count // CORE)):
+        finals = {v: segment_path(folder, v, window) for v in VERSIONS}
+        partials = {v: partial_path(p) for v, p in finals.items()}
+        count = min(CORE, job.frame_count - window * CORE)
+        with ExitStack() as stack:
+            writers = {
+                v: stack.enter_context(VideoWriter(partials[v], job.scan.fps, *sizes[v], settings))
+                for v in VERSIONS
+            }
+            for i in range(count):
+                original, restored = next(frames)
+                writers["original"].write(original)
+                writers["restored"].write(restored)
+                index = window * CORE + i
+                if index == poster_index:
+                    Image.fromarray(restored).save(partial_path(poster), format="JPEG", quality=90)
+                    publish(partial_path(poster), poster)
+                if progress:
+                    progress("restoring", index + 1, job.frame_count)
+        for v in VERSIONS:
+            publish(partials[v], finals[v])
+
+
+def _commit(folder: Path, request: IngestRequest, source_sha: str) -> Clip:
+    job = request.job
+    windows = -(-job.frame_count // CORE)
+    counts = [min(CORE, job.frame_count - w * CORE) for w in range(windows)]
+    with request.library.stage(request.clip_id) as staging:
+        for v in VERSIONS:
+            pieces = [segment_path(folder, v, w) for w in range(windows)]
+            join(pieces, getattr(staging, v), job.scan.fps, counts)
+        shutil.copyfile(folder / "poster.jpg", staging.poster)
+        provenance = Provenance(
+            source=SourceInfo(filename=job.scan.path.name, sha256=source_sha),
+            restoration="engine",
+            preset=request.preset_name,
+            engine_version=version("mutoscope"),
+            created=datetime.now(UTC),
+        )
+        clip = staging.commit(request.title, request.year, provenance, replace=request.replace)
+    shutil.rmtree(folder, ignore_errors=True)
+    return clip

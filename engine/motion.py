@@ -1,0 +1,181 @@
+"""Motion between frames: a global shift by phase correlation, a dense flow by pyramidal
+Lucas-Kanade, and warping by either.
+
+Frames are ``(N, 1, H, W)`` float tensors in [0, 1]. A flow ``f`` from ``ref`` to ``mov`` is
+``(N, 2, H, W)`` in pixels, ``(dx, dy)`` per pixel, such that ``mov(x + f(x)) ≈ ref(x)``.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from kornia.filters import gaussian_blur2d
+
+
+def blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Gaussian blur of ``(N, C, H, W)`` with ``sigma`` pixels (reflected borders)."""
+    radius = max(int(3.0 * sigma + 0.5), 1)
+    return gaussian_blur2d(x, (2 * radius + 1, 2 * radius + 1), (sigma, sigma), border_type="replicate")
+
+
+ROBUST_SCALE = 1.5
+"""Differences this many times the median difference get half weight in the flow estimate."""
+
+
+def _grid(n: int, h: int, w: int, like: torch.Tensor) -> torch.Tensor:
+    """Pixel coordinates ``(N, 2, H, W)`` (x, y) of every pixel."""
+    ys = torch.arange(h, dtype=like.dtype, device=like.device)
+    xs = torch.arange(w, dtype=like.dtype, device=like.device)
+    grid_y, grid_x = torch.meshgrid(ys, xs, indexing="ij")
+    return torch.stack((grid_x, grid_y)).expand(n, 2, h, w)
+
+
+def warp(image: torch.Tensor, flow: torch.Tensor, mode: str = "bilinear") -> torch.Tensor:
+    """``image(x + flow(x))``: ``image`` ``(N, C, H, W)`` sampled where ``flow`` ``(N, 2, H, W)``
+    points, borders repeated. ``mode`` is ``bilinear`` or ``bicubic``."""
+    n, _, h, w = image.shape
+    where = _grid(n, h, w, image) + flow
+    norm_x = (2.0 * where[:, 0] + 1.0) / w - 1.0
+    norm_y = (2.0 * where[:, 1] + 1.0) / h - 1.0
+    grid = torch.stack((norm_x, norm_y), dim=-1)
+    return F.grid_sample(image, grid, mode=mode, padding_mode="border", align_corners=False)
+
+
+def inside(flow: torch.Tensor, margin: float = 0.5) -> torch.Tensor:
+    """``(N, 1, H, W)`` 1.0 where ``x + flow(x)`` lies inside the frame, else 0.0."""
+    n, _, h, w = flow.shape
+    where = _grid(n, h, w, flow) + flow
+    ok = (
+        (where[:, 0] >= -margin)
+        & (where[:, 0] <= w - 1 + margin)
+        & (where[:, 1] >= -margin)
+        & (where[:, 1] <= h - 1 + margin)
+    )
+    return ok.unsqueeze(1).to(flow.dtype)
+
+
+def translate(image: torch.Tensor, shift: torch.Tensor, mode: str = "bicubic") -> torch.Tensor:
+    """Move the content of ``image`` ``(N, C, H, W)`` by ``shift`` ``(N, 2)`` pixels ``(dx, dy)``."""
+    n, _, h, w = image.shape
+    flow = (-shift).view(n, 2, 1, 1).expand(n, 2, h, w)
+    return warp(image, flow, mode)
+
+
+def _hann(h: int, w: int, like: torch.Tensor) -> torch.Tensor:
+    wy = torch.hann_window(h, periodic=False, dtype=like.dtype, device=like.device)
+    wx = torch.hann_window(w, periodic=False, dtype=like.dtype, device=like.device)
+    return wy[:, None] * wx[None, :]
+
+
+def _parabola(left: torch.Tensor, centre: torch.Tensor, right: torch.Tensor) -> torch.Tensor:
+    denominator = left - 2.0 * centre + right
+    offset = (
+        0.5
+        * (left - right)
+        / torch.where(denominator.abs() < 1e-9, torch.ones_like(denominator), denominator)
+    )
+    return offset.clamp(-0.5, 0.5)
+
+
+def phase_correlate(ref: torch.Tensor, mov: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The global shift ``(N, 2)`` ``(dx, dy)`` in pixels with ``mov(x + d) ≈ ref(x)``, to a
+    tenth of a pixel, and the correlation peak ``(N,)`` in (0, 1] (near 0: no shared content)."""
+    n, _, h, w = ref.shape
+    window = _hann(h, w, ref)
+    a = ref[:, 0] - ref[:, 0].mean(dim=(-2, -1), keepdim=True)
+    b = mov[:, 0] - mov[:, 0].mean(dim=(-2, -1), keepdim=True)
+    spectrum = torch.fft.rfft2(b * window) * torch.conj(torch.fft.rfft2(a * window))
+    surface = torch.fft.irfft2(spectrum / (spectrum.abs() + 1e-9), s=(h, w))
+    flat = surface.reshape(n, -1)
+    peak, where = flat.max(dim=1)
+    py, px = where // w, where % w
+    rows = torch.arange(n, device=ref.device)
+    dx = px.to(ref.dtype) + _parabola(surface[rows, py, (px - 1) % w], peak, surface[rows, py, (px + 1) % w])
+    dy = py.to(ref.dtype) + _parabola(surface[rows, (py - 1) % h, px], peak, surface[rows, (py + 1) % h, px])
+    dx = torch.where(dx > w / 2, dx - w, dx)
+    dy = torch.where(dy > h / 2, dy - h, dy)
+    return torch.stack((dx, dy), dim=1), peak
+
+
+def refine_shift(
+    ref: torch.Tensor, mov: torch.Tensor, shift: torch.Tensor, iterations: int = 4
+) -> torch.Tensor:
+    """Refine a global ``shift`` ``(N, 2)`` (``mov(x + d) ≈ ref(x)``) by Gauss-Newton on the
+    whole frame, to about a hundredth of a pixel on a sharp frame; 8 pixels of border ignored."""
+    h, w = ref.shape[-2:]
+    ref_s, mov_s = blur(ref, 0.8), blur(mov, 0.8)
+    inner = torch.zeros(1, 1, h, w, dtype=ref.dtype, device=ref.device)
+    inner[..., 8:-8, 8:-8] = 1.0
+    for _ in range(iterations):
+        warped = translate(mov_s, -shift, mode="bilinear")
+        gx, gy = gradients(0.5 * (warped + ref_s))
+        diff = (warped - ref_s) * inner
+        gx, gy = gx * inner, gy * inner
+        a11, a12, a22 = (gx * gx).sum((1, 2, 3)), (gx * gy).sum((1, 2, 3)), (gy * gy).sum((1, 2, 3))
+        b1, b2 = (gx * diff).sum((1, 2, 3)), (gy * diff).sum((1, 2, 3))
+        det = (a11 * a22 - a12 * a12).clamp(min=1e-9)
+        step = torch.stack((-(a22 * b1 - a12 * b2) / det, -(a11 * b2 - a12 * b1) / det), dim=1)
+        shift = shift + step.clamp(-1.0, 1.0)
+    return shift
+
+
+def gradients(image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Central differences ``(d/dx, d/dy)`` of ``(N, C, H, W)``, borders repeated."""
+    padded = F.pad(image, (1, 1, 1, 1), mode="replicate")
+    gx = 0.5 * (padded[..., 1:-1, 2:] - padded[..., 1:-1, :-2])
+    gy = 0.5 * (padded[..., 2:, 1:-1] - padded[..., :-2, 1:-1])
+    return gx, gy
+
+
+def _lucas_kanade(
+    ref: torch.Tensor, mov: torch.Tensor, flow: torch.Tensor, window: float, iterations: int
+) -> torch.Tensor:
+    for _ in range(iterations):
+        warped = warp(mov, flow)
+        gx, gy = gradients(0.5 * (warped + ref))
+        diff = warped - ref
+        # Cauchy weights: dirt, scratches and occlusions (large differences) barely pull the flow
+        scale = ROBUST_SCALE * diff.abs().flatten(1).median(dim=1).values.clamp(min=1e-3).view(-1, 1, 1, 1)
+        weight = 1.0 / (1.0 + (diff / scale) ** 2)
+        gx, gy = gx * weight, gy * weight
+        products = torch.cat(
+            (gx * gx / weight, gx * gy / weight, gy * gy / weight, gx * diff, gy * diff), dim=1
+        )
+        a11, a12, a22, b1, b2 = blur(products, window).unbind(dim=1)
+        regulariser = 1e-5
+        a11, a22 = a11 + regulariser, a22 + regulariser
+        det = a11 * a22 - a12 * a12
+        du = -(a22 * b1 - a12 * b2) / det
+        dv = -(a11 * b2 - a12 * b1) / det
+        flow = flow + torch.stack((du, dv), dim=1).clamp(-2.0, 2.0)
+    return flow
+
+
+def dense_flow(
+    ref: torch.Tensor,
+    mov: torch.Tensor,
+    shift: torch.Tensor,
+    levels: int = 3,
+    iterations: int = 2,
+    window: float = 3.0,
+    finest: int = 1,
+) -> torch.Tensor:
+    """Flow ``(N, 2, H, W)`` from ``ref`` to ``mov`` (``(N, 1, H, W)``), starting from the
+    global ``shift`` ``(N, 2)``. Estimated on a pyramid from 1/2^levels to half size (Gaussian
+    ``window`` in pixels of each level) and brought up to full size: smooth, to about 0.2 px."""
+    n, _, h, w = ref.shape
+    pyramid = [(blur(ref, 1.0), blur(mov, 1.0))]
+    for _ in range(levels):
+        a, b = pyramid[-1]
+        pyramid.append((F.avg_pool2d(a, 2, ceil_mode=True), F.avg_pool2d(b, 2, ceil_mode=True)))
+    coarse = pyramid[-1][0]
+    scale = 2.0**levels
+    flow = (shift / scale).view(n, 2, 1, 1).expand(n, 2, *coarse.shape[-2:]).contiguous()
+    for level in range(levels, finest - 1, -1):
+        a, b = pyramid[level]
+        if flow.shape[-2:] != a.shape[-2:]:
+            flow = 2.0 * F.interpolate(flow, size=a.shape[-2:], mode="bilinear", align_corners=False)
+        flow = _lucas_kanade(a, b, flow, window, iterations)
+    if finest == 0:
+        return flow
+    return 2.0**finest * F.interpolate(flow, size=(h, w), mode="bilinear", align_corners=False)

@@ -1,0 +1,203 @@
+"""Reading an archive scan with PyAV, frame-exact and forgiving.
+
+Frames leave this module as ``uint8`` luma ``(H, W)`` at the scan's size cut to even numbers
+(the encoders need them): colour scans are treated as greyscale film (BT.601 luma). A variable
+frame rate is conformed to the stream's average rate (a frame shown for two slots is repeated,
+one that shares a slot is dropped) with a warning; packets that cannot be decoded are named and
+their slots filled from the nearest good frame, so the output keeps the scan's timeline.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import av.error
+import numpy as np
+
+log = logging.getLogger("mutoscope.engine")
+
+GREY_FORMATS = {"gray", "gray10le", "gray12le", "gray16le", "ya8", "gray8"}
+
+
+class ScanError(Exception):
+    """A scan that cannot be restored; the message names the file (and frame)."""
+
+
+@dataclass
+class ScanInfo:
+    """What a scan holds after the first pass: ``frame_count`` frames of ``width`` x ``height``
+    (even) at ``fps``; ``colour`` if it was stored in colour, ``variable_rate`` if its timestamps
+    were conformed; ``damaged`` the frame indices that could not be decoded (filled in)."""
+
+    path: Path
+    width: int
+    height: int
+    fps: Fraction
+    frame_count: int
+    colour: bool
+    variable_rate: bool = False
+    damaged: list[int] = field(default_factory=list)
+
+
+def _open(path: Path) -> av.container.InputContainer:
+    if not path.is_file():
+        raise ScanError(f"{path}: no such file")
+    try:
+        container = av.open(str(path), "r")
+    except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
+        raise ScanError(f"{path}: not a video file PyAV can read ({exc})") from exc
+    if not container.streams.video:
+        container.close()
+        raise ScanError(f"{path}: holds no video stream")
+    return container
+
+
+def _slot(frame: av.VideoFrame, fps: Fraction, fallback: int) -> int:
+    if frame.pts is None or frame.time_base is None:
+        return fallback
+    return round(frame.pts * frame.time_base * fps)
+
+
+def _decoded(
+    path: Path, container: av.container.InputContainer
+) -> Iterator[tuple[int | None, av.VideoFrame | None]]:
+    """``(slot, frame)`` in order; ``(None, None)`` for a packet that did not decode."""
+    stream = container.streams.video[0]
+    stream.thread_type = "AUTO"
+    rate = Fraction(stream.average_rate or stream.guessed_rate or 0)
+    if not rate:
+        raise ScanError(f"{path}: the video stream has no frame rate")
+    start = stream.start_time or 0
+    count = 0
+    for packet in container.demux(stream):
+        try:
+            frames = packet.decode()
+        except av.error.FFmpegError as exc:
+            log.warning("%s: a packet after frame %d does not decode: %s", path, count - 1, exc)
+            yield None, None
+            continue
+        for frame in frames:
+            if frame.pts is not None:
+                frame.pts -= start
+            yield _slot(frame, rate, count), frame
+            count += 1
+
+
+def _luma(frame: av.VideoFrame, width: int, height: int) -> np.ndarray:
+    grey = frame.to_ndarray(format="gray")
+    return grey[:height, :width]
+
+
+class Scan:
+    """A scan file: :meth:`survey` once (counts, checks, finds damage), then :meth:`frames`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        with _open(self.path) as container:
+            stream = container.streams.video[0]
+            rate = stream.average_rate or stream.guessed_rate
+            if not rate:
+                raise ScanError(f"{self.path}: the video stream has no frame rate")
+            context = stream.codec_context
+            if context.width < 16 or context.height < 16:
+                raise ScanError(f"{self.path}: {context.width}x{context.height} is too small to restore")
+            self.fps = Fraction(rate)
+            self.width = context.width - context.width % 2
+            self.height = context.height - context.height % 2
+            self.colour = (context.pix_fmt or "gray") not in GREY_FORMATS
+        self.damaged: list[int] = []
+        self.variable_rate = False
+
+    def info(self, frame_count: int) -> ScanInfo:
+        """What a full pass of :meth:`frames` found (``frame_count`` frames read)."""
+        return ScanInfo(self.path, self.width, self.height, self.fps, frame_count, self.colour,
+                        self.variable_rate, list(self.damaged))  # fmt: skip
+
+    def survey(self) -> ScanInfo:
+        """Decode every frame once: the conformed frame count, variable rate and damage."""
+        count = sum(1 for _ in self.frames())
+        return self.info(count)
+
+    def _slots(self) -> Iterator[tuple[int, av.VideoFrame | None]]:
+        """Each slot ``0, 1, ...`` of the constant-rate timeline with the frame that fills it
+        (``None`` where nothing decoded)."""
+        expected = 0
+        pending_gap = 0
+        try:
+            with _open(self.path) as container:
+                for slot, frame in _decoded(self.path, container):
+                    if frame is None:
+                        pending_gap += 1
+                        continue
+                    assert slot is not None
+                    if slot < expected:  # two frames in one slot: keep the first
+                        self.variable_rate = True
+                        continue
+                    if slot - expected > pending_gap:
+                        self.variable_rate = True
+                    for _ in range(max(slot - expected, pending_gap)):
+                        yield expected, None
+                        expected += 1
+                    pending_gap = 0
+                    yield expected, frame
+                    expected += 1
+                for _ in range(pending_gap):
+                    yield expected, None
+                    expected += 1
+        except av.error.FFmpegError as exc:
+            raise ScanError(f"{self.path}: cannot read past frame {expected - 1}: {exc}") from exc
+
+    def frames(self, start: int = 0, stop: int | None = None) -> Iterator[np.ndarray]:
+        """Luma ``(H, W)`` ``uint8`` of frames ``start`` to ``stop - 1``; a damaged frame is a
+        copy of the last good one (or the next good one at the start). A pass records what it
+        found in :attr:`damaged` and :attr:`variable_rate` and logs it once at the end."""
+        self.damaged, self.variable_rate = [], False
+        last: np.ndarray | None = None
+        owed = 0
+        count = 0
+        for index, frame in self._slots():
+            if stop is not None and index >= stop:
+                break
+            if frame is None:
+                self.damaged.append(index)
+            else:
+                last = _luma(frame, self.width, self.height)
+            if index < start:
+                continue
+            if last is None:
+                owed += 1
+                continue
+            for _ in range(owed + 1):
+                yield last
+                count += 1
+            owed = 0
+        if owed:
+            raise ScanError(f"{self.path}: no frame from {start} on could be decoded")
+        if count == 0:
+            raise ScanError(
+                f"{self.path}: the video has no frames" + (f" from frame {start}" if start else "")
+            )
+        if self.variable_rate:
+            log.warning("%s: variable frame rate; conformed to %s fps", self.path, self.fps)
+        if self.damaged:
+            log.warning("%s: frames %s could not be decoded and are filled from their neighbours",
+                        self.path, ranges(self.damaged))  # fmt: skip
+
+
+def ranges(indices: list[int]) -> str:
+    """``[1, 2, 3, 7]`` -> ``"1-3, 7"``."""
+    parts: list[str] = []
+    begin = prev = indices[0]
+    for i in [*indices[1:], None]:
+        if i is not None and i == prev + 1:
+            prev = i
+            continue
+        parts.append(f"{begin}-{prev}" if prev > begin else f"{begin}")
+        if i is not None:
+            begin = prev = i
+    return ", ".join(parts)

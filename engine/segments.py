@@ -1,0 +1,71 @@
+"""A long encode in finished pieces: each window's frames go to their own small files, renamed
+into place when whole, so a killed ingest keeps every finished window; at the end the pieces
+are joined packet for packet (no re-encode) into one file."""
+
+from __future__ import annotations
+
+import os
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import av.error
+
+from content.media import MediaError
+
+SEGMENT_SUFFIX = ".mp4"
+
+
+def segment_path(folder: Path, version: str, index: int) -> Path:
+    """Where window ``index`` of ``version`` (``original`` or ``restored``) is kept."""
+    return folder / f"{version}-{index:06d}{SEGMENT_SUFFIX}"
+
+
+def finished_segments(folder: Path, versions: tuple[str, ...]) -> int:
+    """How many windows from the first are finished in every version."""
+    count = 0
+    while all(segment_path(folder, v, count).is_file() for v in versions):
+        count += 1
+    return count
+
+
+def partial_path(path: Path) -> Path:
+    """The name a file is written under before it is whole (same suffix: it picks the container)."""
+    return path.with_name(f".{path.stem}.partial{path.suffix}")
+
+
+def publish(partial: Path, final: Path) -> None:
+    """Flush ``partial`` to disk and rename it to ``final``."""
+    with partial.open("rb") as handle:
+        os.fsync(handle.fileno())
+    partial.replace(final)
+
+
+def join(pieces: list[Path], out: Path, fps: Fraction, frames_per_piece: list[int]) -> None:
+    """Join ``pieces`` (same codec and settings, each starting at time 0 with a keyframe) into
+    ``out``: frame ``i`` of the result has time ``i / fps``."""
+    if not pieces:
+        raise MediaError(f"{out}: nothing to join")
+    try:
+        with (
+            av.open(str(pieces[0])) as first,
+            av.open(str(out), "w", options={"movflags": "+faststart"}) as dst,
+        ):
+            template = first.streams.video[0]
+            stream = dst.add_stream_from_template(template)
+            offset = 0
+            for piece, frames in zip(pieces, frames_per_piece, strict=True):
+                with av.open(str(piece)) as src:
+                    source = src.streams.video[0]
+                    step = Fraction(1) / fps / source.time_base
+                    for packet in src.demux(source):
+                        if packet.dts is None:
+                            continue
+                        shift = round(offset * step)
+                        packet.pts = (packet.pts or 0) + shift
+                        packet.dts += shift
+                        packet.stream = stream
+                        dst.mux(packet)
+                offset += frames
+    except (av.error.FFmpegError, OSError) as exc:
+        raise MediaError(f"{out}: cannot join the finished windows: {exc}") from exc

@@ -1,0 +1,62 @@
+"""The stages sheet: one frame after each stage, side by side and labelled, so an archivist can
+see what every stage did."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from engine.pipeline import CORE, MARGIN, STAGE_NAMES
+from engine.restore import Job
+
+TILE_WIDTH = 480
+LABEL_HEIGHT = 28
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    try:
+        return ImageFont.truetype("DejaVuSans.ttf", size)
+    except OSError:
+        return ImageFont.load_default()
+
+
+def stage_images(job: Job, frame: int) -> dict[str, np.ndarray]:
+    """Clip frame ``frame`` after each stage: stage name -> ``(H, W)`` float in [0, 1]."""
+    if not 0 <= frame < job.frame_count:
+        raise ValueError(f"--frame {frame}: the clip has frames 0 to {job.frame_count - 1}")
+    first = frame // CORE * CORE
+    read_from = max(first - MARGIN, 0)
+    frames = job.scan.frames(job.start + read_from, job.start + min(first + CORE + MARGIN, job.frame_count))
+    buffer = list(frames)
+    rows = [
+        min(max(i, 0), job.frame_count - 1) - read_from for i in range(first - MARGIN, first + CORE + MARGIN)
+    ]
+    stack = np.stack([buffer[min(max(r, 0), len(buffer) - 1)] for r in rows])
+    result = job.restorer.window(stack, first, job.motion, keep_stages=True)
+    return {name: images[frame - first] for name, images in result.stages.items()}
+
+
+def stages_sheet(job: Job, frame: int, out: Path) -> Path:
+    """Draw :func:`stage_images` in a row, each tile ``TILE_WIDTH`` wide, into the PNG ``out``."""
+    images = stage_images(job, frame)
+    h, w = next(iter(images.values())).shape
+    tile_h = round(TILE_WIDTH * h / w)
+    names = [n for n in STAGE_NAMES if n in images]
+    sheet = Image.new("L", (TILE_WIDTH * len(names), tile_h + LABEL_HEIGHT), 16)
+    draw = ImageDraw.Draw(sheet)
+    font = _font(16)
+    for i, name in enumerate(names):
+        tile = Image.fromarray(np.round(images[name] * 255).astype(np.uint8)).resize(
+            (TILE_WIDTH, tile_h), Image.Resampling.LANCZOS
+        )
+        sheet.paste(tile, (i * TILE_WIDTH, LABEL_HEIGHT))
+        enabled = name in {"scan", "upscale"} or job.restorer.enabled(name)
+        label = f"{i}. {name}" + ("" if enabled else " (off)")
+        draw.text((i * TILE_WIDTH + 8, 5), label, fill=235, font=font)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(f".{out.stem}.partial.png")
+    sheet.save(partial)
+    partial.replace(out)
+    return out

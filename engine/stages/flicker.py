@@ -1,0 +1,95 @@
+"""Remove flicker: global (the whole frame brighter or darker than its neighbours) and regional
+(a breathing vignette, uneven exposure).
+
+Each frame's brightness, in cells of ``CELL`` pixels, is compared with the same content in its
+neighbours (moved along the camera path, within the shot). A global gain and offset and then a
+smooth residual gain field bring the frame to its neighbours' average, which changes slowly:
+what stays is the scene's own light, what goes is the frame-to-frame pumping.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from engine.motion import blur, inside, warp
+from engine.vignette import rho
+
+CELL = 8
+"""Size of a brightness cell in scan pixels."""
+FIELD_SIGMA = 1.5
+"""Smoothness of the regional gain field, in cells."""
+GAIN_LIMITS = (0.6, 1.6)
+
+
+def _fit_light(
+    m: torch.Tensor, radial: torch.Tensor, ref: torch.Tensor, weight: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Weighted least squares ``(a, c, b)``, each ``(N, 1, 1, 1)``, with
+    ``(a + c * radial) * m + b ≈ ref``: a gain, a radial gain (a breathing vignette) and an
+    offset per frame. ``radial`` is ``(1, 1, h, w)``."""
+    features = torch.stack((m, radial.expand_as(m) * m, torch.ones_like(m)), dim=-1).flatten(
+        1, 3
+    )  # (N, P, 3)
+    w = weight.flatten(1).unsqueeze(-1)
+    normal = (features * w).transpose(1, 2) @ features + 1e-6 * torch.eye(3, dtype=m.dtype, device=m.device)
+    target = (features * w).transpose(1, 2) @ ref.flatten(1).unsqueeze(-1)
+    a, c, b = torch.linalg.solve(normal, target).unbind(dim=1)
+    view = (-1, 1, 1, 1)
+    return a.view(view).clamp(*GAIN_LIMITS), c.view(view).clamp(-0.5, 0.5), b.view(view).clamp(-0.3, 0.3)
+
+
+def deflicker(
+    frames: torch.Tensor,
+    weights: torch.Tensor,
+    shifts: torch.Tensor,
+    falloff: torch.Tensor,
+    strength: float = 1.0,
+) -> torch.Tensor:
+    """Deflicker the middle frames of ``frames`` ``(T, 1, H, W)``.
+
+    ``weights`` ``(T - 2R, 2R + 1)``: for middle frame ``j`` (frame ``j + R`` of ``frames``),
+    how much frame ``j + k`` counts (0 outside the clip or the shot); ``shifts``
+    ``(T - 2R, 2R + 1, 2)``: how far the content moved from frame ``j + R`` to ``j + k`` along
+    the camera path. ``falloff`` ``(1, 1, H, W)`` in (0, 1] is the film's static vignette
+    (:mod:`engine.vignette`), divided out first. ``strength`` in [0, 1] blends toward the
+    correction. Returns ``(T - 2R, 1, H, W)`` in [0, 1].
+    """
+    original = frames
+    frames = frames / falloff
+    h, w = frames.shape[-2:]
+    n, k = weights.shape
+    radius = (k - 1) // 2
+    cells = (max(h // CELL, 1), max(w // CELL, 1))
+    m = F.interpolate(frames, size=cells, mode="area")
+    index = torch.arange(n, device=frames.device)[:, None] + torch.arange(k, device=frames.device)[None, :]
+    flow = shifts.reshape(n * k, 2, 1, 1).expand(n * k, 2, h, w)
+    aligned = F.interpolate(warp(frames[index.flatten()], flow), size=cells, mode="area").view(n, k, *cells)
+    coverage = F.interpolate(inside(flow, margin=0.0), size=cells, mode="area").view(n, k, *cells)
+    cover = (coverage > 0.99).to(frames.dtype) * weights.view(n, k, 1, 1)
+    centre = m[radius : radius + n]
+    ref = (aligned * cover).sum(dim=1, keepdim=True) / cover.sum(dim=1, keepdim=True).clamp(min=1e-6)
+    seen = (cover.sum(dim=1, keepdim=True) > 0.5 * weights.sum(dim=1).view(n, 1, 1, 1)).to(frames.dtype)
+    ref = torch.where(seen > 0, ref, centre)
+    radial_cells = rho(*cells, like=frames)
+    a, c, b = _fit_light(centre, radial_cells, ref, seen)
+    levelled = (a + c * radial_cells) * centre + b
+    field = (blur(ref, FIELD_SIGMA) / blur(levelled, FIELD_SIGMA).clamp(min=1e-3)).clamp(*GAIN_LIMITS)
+    field = F.interpolate(field, size=(h, w), mode="bilinear", align_corners=False)
+    corrected = ((a + c * rho(h, w, like=frames)) * frames[radius : radius + n] + b) * field
+    middle = original[radius : radius + n]
+    return (middle + strength * (corrected - middle)).clamp(0.0, 1.0)
+
+
+class Deflicker(nn.Module):
+    """:func:`deflicker` as a module with a fixed ``strength``."""
+
+    def __init__(self, strength: float = 1.0) -> None:
+        super().__init__()
+        self.strength = min(max(strength, 0.0), 1.0)
+
+    def forward(
+        self, frames: torch.Tensor, weights: torch.Tensor, shifts: torch.Tensor, falloff: torch.Tensor
+    ) -> torch.Tensor:
+        return deflicker(frames, weights, shifts, falloff, self.strength)

@@ -1,0 +1,117 @@
+"""Bad input gets one clear message naming the file (and frame), and the library stays whole."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from content.library import Library
+from tests.engine.clips import make_clip
+
+
+def mutoscope(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mutoscope", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+@pytest.fixture(scope="module")
+def aged(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_clip(tmp_path_factory.mktemp("bad"), "everything").scan
+
+
+def test_a_file_that_is_not_video(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.mp4"
+    notes.write_text("this is a shot list, not a film\n" * 20)
+    run = mutoscope("restore", str(notes), "-o", str(tmp_path / "out.mp4"))
+    assert run.returncode == 1
+    assert str(notes) in run.stderr and "not a video" in run.stderr
+    assert not (tmp_path / "out.mp4").exists()
+
+
+def test_an_empty_video(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.mp4"
+    with av.open(str(empty), "w") as container:
+        stream = container.add_stream("libx264", rate=18)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        container.start_encoding()  # the header, and no frame
+    run = mutoscope("restore", str(empty), "-o", str(tmp_path / "out.mp4"))
+    assert run.returncode == 1
+    # FFmpeg reports a stream without a single frame as no stream at all
+    assert str(empty) in run.stderr and ("no frames" in run.stderr or "no video stream" in run.stderr)
+
+
+def test_corrupt_packets_are_repaired_and_named(tmp_path: Path) -> None:
+    """PNG frames in a QuickTime file, two of them torn: their packets fail to decode."""
+    scan = tmp_path / "torn.mov"
+    rng = np.random.default_rng(3)
+    with av.open(str(scan), "w") as container:
+        stream = container.add_stream("png", rate=18)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "gray"
+        for i in range(30):
+            frame = av.VideoFrame.from_ndarray((rng.random((48, 64)) * 255).astype(np.uint8), format="gray")
+            frame.pts = i
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    with av.open(str(scan)) as container:
+        packets = [(p.pos, p.size) for p in container.demux() if p.size]
+    data = bytearray(scan.read_bytes())
+    for pos, size in packets[12:14]:  # frames 12 and 13 torn in the middle of their packets
+        data[pos + size // 2 : pos + size // 2 + 64] = bytes(64)
+    scan.write_bytes(bytes(data))
+    out = tmp_path / "out.mp4"
+    run = mutoscope("restore", str(scan), "-o", str(out), "--device", "cpu")
+    assert run.returncode == 0, run.stderr
+    assert "frames 12-13 could not be decoded" in run.stderr and str(scan) in run.stderr
+    with av.open(str(out)) as container:
+        assert sum(1 for _ in container.decode(video=0)) == 30
+
+
+def test_a_library_that_cannot_be_written(aged: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    run = mutoscope("ingest", str(aged), "--library", str(blocker / "lib"), "--id", "x", "--title", "X")
+    assert run.returncode == 1
+    assert str(blocker / "lib") in run.stderr and "cannot create the library" in run.stderr
+
+
+def test_a_full_disk_mid_ingest_leaves_the_library_and_resumes(aged: Path, tmp_path: Path) -> None:
+    """The third window's file is made to land on /dev/full, a device that answers every
+    write with ENOSPC, exactly as a full disk does."""
+    library = tmp_path / "lib"
+    Library.create(library)
+    args = [
+        "ingest",
+        str(aged),
+        "--library",
+        str(library),
+        "--id",
+        "relay",
+        "--title",
+        "Relay",
+        "--device",
+        "cpu",
+    ]
+    writer = subprocess.Popen([sys.executable, "-m", "mutoscope", *args], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list(library.glob(".staging/relay.resume-*")):
+        time.sleep(0.01)
+    work = next(library.glob(".staging/relay.resume-*"))
+    full = work / ".restored-000002.partial.mp4"
+    full.symlink_to("/dev/full")
+    _, stderr = writer.communicate(timeout=300)
+    assert writer.returncode == 1, stderr
+    assert "the disk is full" in stderr and "unchanged" in stderr and "resumes from frame 32" in stderr
+    assert Library(library).read().clips == []
+    assert (work / "restored-000001.mp4").is_file()
+    os.unlink(full)
+    resumed = mutoscope(*args)
+    assert resumed.returncode == 0, resumed.stderr
+    assert Library(library).read().get("relay").frame_count == 40

@@ -1,0 +1,66 @@
+"""The device choice: CUDA asked for where it cannot run fails at once and says what to do; on
+a GPU machine, every compiled module matches the eager one on the same input."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from config.presets import Preset
+from engine.device import DeviceError, choose_device, cuda_problem
+from engine.pipeline import MARGIN, Restorer
+from tests.engine.clips import make_clip
+
+needs_no_cuda = pytest.mark.skipif(cuda_problem() is None, reason="this machine can run CUDA")
+needs_cuda = pytest.mark.skipif(cuda_problem() is not None, reason=f"no CUDA path here: {cuda_problem()}")
+
+
+@needs_no_cuda
+def test_cuda_without_cuda_fails_with_a_plain_message(tmp_path: Path) -> None:
+    with pytest.raises(DeviceError, match=r"--device cuda: .*pip install 'mutoscope\[gpu\]'"):
+        choose_device("cuda")
+    scan = make_clip(tmp_path, "clean").scan
+    run = subprocess.run(
+        [sys.executable, "-m", "mutoscope", "restore", str(scan), "-o", str(tmp_path / "o.mp4"), "--device", "cuda"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 1 and "--device cuda" in run.stderr and "--device cpu" in run.stderr
+    assert not (tmp_path / "o.mp4").exists()
+
+
+def test_auto_runs_on_what_there_is() -> None:
+    assert choose_device("auto").type == ("cpu" if cuda_problem() else "cuda")
+    assert choose_device("cpu").type == "cpu"
+
+
+@needs_cuda
+def test_every_compiled_module_matches_eager(tmp_path: Path) -> None:
+    """Each stage compiled by Torch-TensorRT gives what the same module gives eagerly."""
+    from engine.accelerate import FP16_STAGES, tensorrt_compiler
+    from engine.restore import open_job
+
+    scan = make_clip(tmp_path, "everything").scan
+    job = open_job(scan, Preset(scale=2), device="cpu")
+    seen: dict[str, tuple[torch.nn.Module, tuple[torch.Tensor, ...]]] = {}
+
+    def record(module: torch.nn.Module, example: tuple[torch.Tensor, ...]):
+        seen[type(module).__name__] = (module, tuple(x.clone() for x in example))
+        return module
+
+    recorder = Restorer(Preset(scale=2), torch.device("cpu"), record)
+    frames = list(job.scan.frames())[: 16 + 2 * MARGIN]
+    recorder.window(np.stack(frames), MARGIN, job.motion)
+    compile_module = tensorrt_compiler(tmp_path / "cache")
+    for name, (module, example) in seen.items():
+        cuda_inputs = tuple(x.cuda() for x in example)
+        eager = module.cuda()(*cuda_inputs)
+        compiled = compile_module(module.cuda(), cuda_inputs)(*cuda_inputs)
+        tolerance = 2 / 255 if name in FP16_STAGES else 1e-3
+        assert torch.allclose(compiled.float(), eager.float(), atol=tolerance), name
+        again = compile_module(module.cuda(), cuda_inputs)  # from the disk cache this time
+        assert torch.allclose(again(*cuda_inputs).float(), eager.float(), atol=tolerance), name

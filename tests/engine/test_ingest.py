@@ -1,0 +1,149 @@
+"""Ingest into a real library: both versions in step, atomic, resumable after a kill."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from content.library import Library
+from content.media import read_frames
+from content.verify import verify_library
+from tests.engine.clips import make_clip
+
+FRAMES = 40
+
+
+@pytest.fixture(scope="module")
+def aged(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_clip(tmp_path_factory.mktemp("ingest"), "everything").scan
+
+
+def mutoscope(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mutoscope", *args], capture_output=True, text=True, timeout=timeout
+    )
+
+
+def restored_frames(library: Path, clip_id: str) -> np.ndarray:
+    lib = Library(library)
+    clip = lib.read().get(clip_id)
+    assert clip is not None
+    return np.stack(list(read_frames(lib.path_of(clip.restored), "gray")))
+
+
+def test_ingest_writes_both_versions_in_step(aged: Path, tmp_path: Path) -> None:
+    library = tmp_path / "lib"
+    run = mutoscope(
+        "ingest",
+        str(aged),
+        "--library",
+        str(library),
+        "--id",
+        "relay",
+        "--title",
+        "Relay",
+        "--year",
+        "1912",
+        "--device",
+        "cpu",
+    )
+    assert run.returncode == 0, run.stderr
+    lib = Library(library)
+    clip = lib.read().get("relay")
+    assert (
+        clip is not None and clip.provenance.restoration == "engine" and clip.provenance.preset == "standard"
+    )
+    assert clip.frame_count == FRAMES
+    assert (clip.restored.width, clip.restored.height) == (2 * clip.original.width, 2 * clip.original.height)
+    for version in (clip.original, clip.restored):
+        with av.open(str(lib.path_of(version))) as container:
+            stream = container.streams.video[0]
+            times = [float(f.pts * f.time_base) for f in container.decode(stream)]
+        with av.open(str(lib.path_of(version))) as container:
+            keys = [i for i, p in enumerate(p for p in container.demux() if p.size) if p.is_keyframe]
+        assert np.allclose(times, np.arange(FRAMES) / 18, atol=1e-3)
+        assert keys[0] == 0 and max(np.diff([*keys, FRAMES])) <= 9, f"GOP too long for fast seeking: {keys}"
+    assert verify_library(lib) == []
+    assert not list((library / ".staging").iterdir()), "the work folder outlived the commit"
+
+
+def test_ingest_resumes_after_a_kill(aged: Path, tmp_path: Path) -> None:
+    library = tmp_path / "lib"
+    args = [sys.executable, "-m", "mutoscope", "ingest", str(aged), "--library", str(library), "--id", "relay",
+            "--title", "Relay", "--device", "cpu", "--verbose"]  # fmt: skip
+    writer = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 240
+    finished: list[Path] = []
+    while time.monotonic() < deadline and len(finished) < 2:
+        finished = list(library.glob(".staging/relay.resume-*/restored-*.mp4"))
+        time.sleep(0.05)
+    os.kill(writer.pid, signal.SIGKILL)
+    writer.wait()
+    assert len(finished) >= 2, "the ingest never finished two windows"
+    assert Library(library).read().get("relay") is None, "a killed ingest changed the library"
+
+    resumed = mutoscope(*args[3:])
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming relay at frame" in resumed.stderr
+    once = tmp_path / "once"
+    assert (
+        mutoscope(
+            "ingest",
+            str(aged),
+            "--library",
+            str(once),
+            "--id",
+            "relay",
+            "--title",
+            "Relay",
+            "--device",
+            "cpu",
+        ).returncode
+        == 0
+    )
+    a, b = restored_frames(library, "relay"), restored_frames(once, "relay")
+    assert a.shape == b.shape == (FRAMES, *a.shape[1:])
+    assert np.abs(a.astype(int) - b.astype(int)).max() <= 2
+
+
+def test_existing_id_is_refused_and_kept(aged: Path, tmp_path: Path) -> None:
+    library = tmp_path / "lib"
+    first = mutoscope(
+        "ingest",
+        str(aged),
+        "--library",
+        str(library),
+        "--id",
+        "relay",
+        "--title",
+        "First",
+        "--device",
+        "cpu",
+        "--frames",
+        "0:20",
+    )
+    assert first.returncode == 0, first.stderr
+    again = mutoscope(
+        "ingest",
+        str(aged),
+        "--library",
+        str(library),
+        "--id",
+        "relay",
+        "--title",
+        "Second",
+        "--device",
+        "cpu",
+        "--frames",
+        "0:20",
+    )
+    assert again.returncode == 1 and "exists" in again.stderr
+    assert Library(library).read().get("relay").title == "First"

@@ -1,0 +1,118 @@
+"""Each stage removes its own defect from a clip that has only that defect (real lossless
+files through the real decode path), and a clean clip comes out nearly untouched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from config.presets import Preset
+from tests.engine.clips import DefectClip, make_clip, only, restore, rmse, scan_frames
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, DefectClip]:
+    folder = tmp_path_factory.mktemp("defects")
+    return {
+        name: make_clip(folder, name)
+        for name in ("clean", "weave", "flicker", "dust", "scratches", "grain", "softness")
+    }
+
+
+def flicker_index(frames: np.ndarray, truth: np.ndarray, border: int = 8) -> float:
+    """Mean frame-to-frame change of the mean error."""
+    inner = (slice(None), slice(border, frames.shape[1] - border), slice(border, frames.shape[2] - border))
+    errors = (frames - truth)[inner].mean(axis=(1, 2))
+    return float(np.abs(np.diff(errors)).mean())
+
+
+def jitter(frames: np.ndarray, truth: np.ndarray) -> float:
+    """RMS frame-to-frame change of each frame's shift against the truth (pixels)."""
+    import torch
+
+    from engine.motion import phase_correlate
+
+    shift, _ = phase_correlate(
+        torch.from_numpy(truth)[:, None].float(), torch.from_numpy(frames)[:, None].float()
+    )
+    return float(np.sqrt(np.mean(np.diff(shift.numpy(), axis=0) ** 2)))
+
+
+def test_a_clean_clip_comes_out_nearly_untouched(clips: dict[str, DefectClip]) -> None:
+    clip = clips["clean"]
+    scan = scan_frames(clip.scan)
+    everything = restore(clip.scan, Preset(scale=1))  # every stage on
+    assert everything.shape == scan.shape
+    # Every stage on: the motion-compensated ones average with neighbours aligned to about a
+    # third of a pixel, which on this tiny, very textured clip costs a little detail.
+    psnr = 20 * np.log10(1 / rmse(everything, scan))
+    assert psnr > 34.0, f"the full pipeline changed a clean clip: {psnr:.1f} dB from the input"
+
+
+def test_weave_stage_removes_jitter_and_keeps_the_camera_move(clips: dict[str, DefectClip]) -> None:
+    clip = clips["weave"]
+    before, after = scan_frames(clip.scan), restore(clip.scan, only("weave"))
+    assert jitter(after, clip.truth) < 0.4 * jitter(before, clip.truth)
+    # the intended pan is kept: the restored clip still moves like the truth, not frozen
+    assert rmse(after, clip.truth) < rmse(before, clip.truth)
+
+
+def test_flicker_stage_steadies_brightness(clips: dict[str, DefectClip]) -> None:
+    clip = clips["flicker"]
+    before, after = scan_frames(clip.scan), restore(clip.scan, only("flicker"))
+    assert flicker_index(after, clip.truth) < flicker_index(before, clip.truth) / 3
+    # regional: the breathing vignette's corner steadies too (frame to frame; the static part of
+    # the vignette is a separate measurement, see engine/vignette.py)
+    corner = (slice(None), slice(0, 16), slice(0, 16))
+    assert flicker_index(after[corner], clip.truth[corner], 0) < 0.5 * flicker_index(
+        before[corner], clip.truth[corner], 0
+    )
+
+
+def test_dust_stage_repairs_blotches(clips: dict[str, DefectClip]) -> None:
+    clip = clips["dust"]
+    before, after = scan_frames(clip.scan), restore(clip.scan, only("dust"))
+    damaged = clip.damage
+    error_before = np.abs(before - clip.truth)[damaged].mean()
+    error_after = np.abs(after - clip.truth)[damaged].mean()
+    assert error_after < 0.3 * error_before
+    assert rmse(after, clip.truth) < rmse(before, clip.truth)
+
+
+def test_scratch_stage_removes_lines(clips: dict[str, DefectClip]) -> None:
+    clip = clips["scratches"]
+    before, after = scan_frames(clip.scan), restore(clip.scan, only("scratches"))
+    damaged = clip.damage
+    error_before = np.abs(before - clip.truth)[damaged].mean()
+    error_after = np.abs(after - clip.truth)[damaged].mean()
+    assert error_after < 0.5 * error_before
+    assert rmse(after, clip.truth) < rmse(before, clip.truth)
+
+
+def test_grain_stage_reduces_noise(clips: dict[str, DefectClip]) -> None:
+    clip = clips["grain"]
+    before, after = scan_frames(clip.scan), restore(clip.scan, only("grain"))
+    assert rmse(after, clip.truth) < 0.7 * rmse(before, clip.truth)
+
+
+def test_upscale_beats_plain_bicubic_on_a_soft_scan(clips: dict[str, DefectClip]) -> None:
+    import torch
+    import torch.nn.functional as F
+
+    clip = clips["softness"]
+    scan = scan_frames(clip.scan)
+    bicubic = F.interpolate(
+        torch.from_numpy(scan)[:, None], scale_factor=2, mode="bicubic", align_corners=False
+    )
+    bicubic_frames = bicubic[:, 0].clamp(0, 1).numpy()
+    after = restore(clip.scan, only(None, scale=2))
+    assert after.shape == clip.truth_full.shape
+    assert rmse(after, clip.truth_full) < rmse(bicubic_frames, clip.truth_full)
+
+
+def test_stage_strength_zero_is_off(clips: dict[str, DefectClip], tmp_path: Path) -> None:
+    clip = clips["dust"]
+    off = restore(clip.scan, only("dust", strength=0.0))
+    assert rmse(off, scan_frames(clip.scan), border=1) < 1e-9
