@@ -53,10 +53,10 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.run --out bench/report.json
 
-# Stills of every transition for docs/ (the demo scan beside its ground truth).
+# Stills of every transition for docs/: the demo scan beside its restoration, from make demo's library.
 screenshots: $(STAMP)
-	test -f $(DEMO)/source/truth.mkv || $(BIN)/mutoscope demo-source $(DEMO)/source
-	$(BIN)/python -m tools.screenshots --source $(DEMO)/source --out docs
+	$(BIN)/mutoscope library show --library $(DEMO)/library demo >/dev/null || $(MAKE) demo
+	$(BIN)/python -m tools.screenshots --library $(DEMO)/library --out docs
 
 clean:
 	rm -rf $(VENV) .system-ready $(DEMO) .pytest_cache .ruff_cache

@@ -50,15 +50,18 @@ def _mutoscope(scan: Path) -> tuple[np.ndarray, float]:
     return np.stack(frames).astype(np.float64) / 255.0, fps
 
 
+# The child reports its own high-water mark (VmHWM, which starts afresh at exec); ru_maxrss
+# would carry over the parent's peak, which Linux keeps across fork and exec.
 PEAK_RSS = """
-import resource, sys
+import sys
 from pathlib import Path
 from config.presets import BUILTIN_PRESETS
 from engine.restore import open_job
 job = open_job(Path(sys.argv[1]), BUILTIN_PRESETS["standard"], device="cpu")
 for _ in job.frames():
     pass
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+status = Path("/proc/self/status").read_text()
+print(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
 """
 
 

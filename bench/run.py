@@ -1,7 +1,8 @@
 """Run the benchmarks and write one JSON report: ``python -m bench.run --out bench/report.json``.
 
-``--seconds`` and ``--soak-minutes`` shorten the player suite for a quick look; the figures in
-``docs/benchmarks.md`` come from the defaults.
+``--only`` runs some suites and updates just their sections of an existing report (each section
+says when it was made). ``--seconds`` and ``--soak-minutes`` shorten the player suite for a quick
+look; the figures in ``docs/benchmarks.md`` come from the defaults.
 """
 
 from __future__ import annotations
@@ -34,8 +35,10 @@ def main() -> None:
         "engine": engine.run,
         "player": lambda: player.run(args.seconds, args.soak_minutes, args.cases),
     }
-    report: dict[str, object] = {
-        "generated": datetime.now(UTC).isoformat(timespec="seconds"),
+    report: dict[str, Any] = {}
+    if args.only and args.out.exists():
+        report = json.loads(args.out.read_text())
+    report |= {
         "machine": {
             "platform": platform.platform(),
             "python": platform.python_version(),
@@ -46,7 +49,7 @@ def main() -> None:
         if args.only and name not in args.only:
             continue
         print(f"bench: {name} ...", flush=True)
-        report[name] = suite()
+        report[name] = {"generated": datetime.now(UTC).isoformat(timespec="seconds"), **suite()}
         print(json.dumps(report[name], indent=2), flush=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     print(f"bench: wrote {args.out}")

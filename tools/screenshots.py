@@ -1,22 +1,17 @@
-"""Screenshots of every transition for ``docs/``: the demo scan beside its clean ground truth.
+"""Screenshots of every transition for ``docs/``: the demo scan beside the engine's restoration
+of it, from the library ``make demo`` ingests.
 
-Until the engine restores the demo clip, its ground truth (the clean colour frames the
-degradation model aged) stands in for the restored version, imported as an external
-restoration, so the pictures show what the player does with a real before/after pair.
-
-    python -m tools.screenshots [--source demo-out/source] [--out docs]
+    python -m tools.screenshots [--library demo-out/library] [--out docs]
 """
 
 from __future__ import annotations
 
 import argparse
-import tempfile
 from pathlib import Path
 
 from PIL import Image
 
 from config.load import load_installation
-from content.importer import add_scan
 from content.library import Library
 from player.looks import Look
 from tests.xvfb import virtual_display
@@ -33,13 +28,13 @@ SIZE = (1280, 720)
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--source", type=Path, default=REPO / "demo-out/source")
+    parser.add_argument("--library", type=Path, default=REPO / "demo-out/library")
     parser.add_argument("--out", type=Path, default=REPO / "docs")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, virtual_display(f"{SIZE[0]}x{SIZE[1]}x24"):
-        library = Library.create(Path(tmp) / "library")
-        add_scan(library, args.source / "scan.mkv", "demo", "Rocket and astronaut", 1924,
-                 restored=args.source / "truth.mkv")  # fmt: skip
+    library = Library(args.library)
+    if library.read().get("demo") is None:
+        parser.error(f"{args.library} holds no clip 'demo'; run make demo first")
+    with virtual_display(f"{SIZE[0]}x{SIZE[1]}x24"):
         installation = load_installation(REPO / "config/examples/demo.toml")
         installation = installation.model_copy(update={"library": library.root})
         import pyglet  # connects to the display as it loads: only inside the virtual one
