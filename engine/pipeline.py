@@ -24,7 +24,8 @@ from engine.noise import spatial_noise
 from engine.stages.dust import RemoveDust
 from engine.stages.flicker import Deflicker
 from engine.stages.grain import ReduceGrain
-from engine.stages.scratches import RemoveScratches
+from engine.stages.scratches import MOVED_PX, RemoveScratches
+from engine.stages.scratches import OFFSETS as SCRATCH_OFFSETS
 from engine.stages.upscale import Upscale
 from engine.stages.weave import Stabilise
 
@@ -36,6 +37,7 @@ MOTION_OFFSETS = (-2, -1, 1, 2)
 """Neighbours the motion-compensated stages (dust, grain) draw on."""
 MOTION_RADIUS = max(abs(o) for o in MOTION_OFFSETS)
 MARGIN = FLICKER_RADIUS + MOTION_RADIUS
+assert max(abs(o) for o in SCRATCH_OFFSETS) <= FLICKER_RADIUS, "scratch context comes from the flicker margin"
 STAGE_NAMES = ("scan", "weave", "flicker", "dust", "scratches", "grain", "upscale")
 
 Compiler = Callable[[nn.Module, tuple[torch.Tensor, ...]], Callable[..., torch.Tensor]]
@@ -131,8 +133,9 @@ class Restorer:
                 stages[name] = tensor[offset : offset + core, 0].float().cpu().numpy()
 
         keep("scan", x, MARGIN)
+        moved_by = motion.correction[source] * real[:, None] * self.enabled("weave")  # (t, 2)
         if self.enabled("weave"):
-            x = self._run("weave", x, self._tensor(motion.correction[source] * real[:, None]))
+            x = self._run("weave", x, self._tensor(moved_by))
         keep("weave", x, MARGIN)
 
         r = FLICKER_RADIUS
@@ -182,7 +185,19 @@ class Restorer:
         if self.enabled("scratches"):
             # Found and removed on every frame alike (not on the dust-repaired centre only), so a
             # neighbour looks the same whichever window it is in.
-            cleaned = self._run("scratches", y)
+            rows = middle[:, None] + np.array(SCRATCH_OFFSETS)[None, :]
+            same_shot = (shot[rows] == shot[middle][:, None]) & (shot[middle][:, None] >= 0)
+            # the scene's position on the film, and the film's in the frames as stabilised
+            content = path[:, 0] - motion.correction[source][:, 0]
+            moved = same_shot & (np.abs(content[rows] - content[middle][:, None]) >= MOVED_PX)
+            film_shift = moved_by[rows, 0] - moved_by[middle][:, None, 0]
+            cleaned = self._run(
+                "scratches",
+                y,
+                x,
+                self._tensor(film_shift.astype(np.float32)),
+                self._tensor(moved.astype(np.float32)),
+            )
             centre = centre + (cleaned - y)[MOTION_RADIUS : MOTION_RADIUS + core]
             around = neighbours(cleaned)
         keep("scratches", centre, 0)
