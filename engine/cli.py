@@ -26,7 +26,7 @@ from engine.restore import Progress as ProgressCallback
 from engine.restore import open_job, parse_frames, restore_file
 from engine.scan import ScanError
 
-console = Console()
+console = Console(soft_wrap=True)  # paths stay whole, for copying
 errors = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 

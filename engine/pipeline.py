@@ -183,23 +183,22 @@ class Restorer:
             centre = self._run("dust", ref, around, valid, noise)
         keep("dust", centre, 0)
         if self.enabled("scratches"):
-            # Found and removed on every frame alike (not on the dust-repaired centre only), so a
-            # neighbour looks the same whichever window it is in.
             rows = middle[:, None] + np.array(SCRATCH_OFFSETS)[None, :]
             same_shot = (shot[rows] == shot[middle][:, None]) & (shot[middle][:, None] >= 0)
             # the scene's position on the film, and the film's in the frames as stabilised
             content = path[:, 0] - motion.correction[source][:, 0]
             moved = same_shot & (np.abs(content[rows] - content[middle][:, None]) >= MOVED_PX)
-            film_shift = moved_by[rows, 0] - moved_by[middle][:, None, 0]
-            cleaned = self._run(
-                "scratches",
-                y,
-                x,
-                self._tensor(film_shift.astype(np.float32)),
-                self._tensor(moved.astype(np.float32)),
-            )
-            centre = centre + (cleaned - y)[MOTION_RADIUS : MOTION_RADIUS + core]
+            film_shift = self._tensor((moved_by[rows, 0] - moved_by[middle][:, None, 0]).astype(np.float32))
+            moving = self._tensor(moved.astype(np.float32))
+            # The neighbours: every frame cleaned alike, so a neighbour looks the same whichever
+            # window it is in. The centre: cleaned after the dust stage, which may already have
+            # taken out part of a line (a scratch moves against the scene, like dirt); the
+            # subtraction measures what is left, so nothing is taken out twice.
+            cleaned = self._run("scratches", y, x, film_shift, moving)
             around = neighbours(cleaned)
+            out = slice(MOTION_RADIUS, MOTION_RADIUS + core)
+            context = x[MOTION_RADIUS : MOTION_RADIUS + core + 2 * r]
+            centre = self._run("scratches", centre, context, film_shift[out], moving[out])
         keep("scratches", centre, 0)
         if self.enabled("grain"):
             centre = self._run("grain", centre, around, valid, noise)

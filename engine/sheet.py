@@ -1,5 +1,5 @@
-"""The stages sheet: one frame after each stage, side by side and labelled, so an archivist can
-see what every stage did."""
+"""The stages sheet: one frame after each stage, in reading order on a grid and labelled, so an
+archivist can see what every stage did."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from engine.restore import Job
 
 TILE_WIDTH = 480
 LABEL_HEIGHT = 28
+COLUMNS = 4
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
@@ -39,22 +40,26 @@ def stage_images(job: Job, frame: int) -> dict[str, np.ndarray]:
 
 
 def stages_sheet(job: Job, frame: int, out: Path) -> Path:
-    """Draw :func:`stage_images` in a row, each tile ``TILE_WIDTH`` wide, into the PNG ``out``."""
+    """Draw :func:`stage_images` on a grid ``COLUMNS`` wide, each tile ``TILE_WIDTH`` wide, into
+    the PNG ``out``."""
     images = stage_images(job, frame)
     h, w = next(iter(images.values())).shape
     tile_h = round(TILE_WIDTH * h / w)
     names = [n for n in STAGE_NAMES if n in images]
-    sheet = Image.new("L", (TILE_WIDTH * len(names), tile_h + LABEL_HEIGHT), 16)
+    cell_h = tile_h + LABEL_HEIGHT
+    rows = -(-len(names) // COLUMNS)
+    sheet = Image.new("L", (TILE_WIDTH * min(COLUMNS, len(names)), cell_h * rows), 16)
     draw = ImageDraw.Draw(sheet)
     font = _font(16)
     for i, name in enumerate(names):
         tile = Image.fromarray(np.round(images[name] * 255).astype(np.uint8)).resize(
             (TILE_WIDTH, tile_h), Image.Resampling.LANCZOS
         )
-        sheet.paste(tile, (i * TILE_WIDTH, LABEL_HEIGHT))
+        x, y = i % COLUMNS * TILE_WIDTH, i // COLUMNS * cell_h
+        sheet.paste(tile, (x, y + LABEL_HEIGHT))
         enabled = name in {"scan", "upscale"} or job.restorer.enabled(name)
         label = f"{i}. {name}" + ("" if enabled else " (off)")
-        draw.text((i * TILE_WIDTH + 8, 5), label, fill=235, font=font)
+        draw.text((x + 8, y + 5), label, fill=235, font=font)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(f".{out.stem}.partial.png")
     sheet.save(partial)
