@@ -82,14 +82,23 @@ def progress_bar() -> Iterator[ProgressCallback]:
 def _preset(name: str, config: Path | None) -> Preset:
     if config is not None:
         try:
-            return load_installation(config).preset(name)
+            preset = load_installation(config).preset(name)
         except KeyError as exc:
             raise click.BadParameter(str(exc.args[0]), param_hint="--preset") from None
-    if name not in BUILTIN_PRESETS:
+    elif name in BUILTIN_PRESETS:
+        preset = BUILTIN_PRESETS[name]
+    else:
         raise click.BadParameter(
             f"no preset {name!r}; built in: {', '.join(BUILTIN_PRESETS)}", param_hint="--preset"
         )
-    return BUILTIN_PRESETS[name]
+    if preset.colour_scan:
+        # Refused rather than ignored: a preset must not promise what the engine does not do.
+        raise click.BadParameter(
+            f"preset {name!r} sets colour_scan = true, but this engine restores every scan as "
+            f"greyscale film; take colour_scan out of the preset in {config}",
+            param_hint="--preset",
+        )
+    return preset
 
 
 def common(function: F) -> F:
