@@ -2,7 +2,7 @@
 it meets, the engine cached on disk by module, shape, precision, GPU and versions.
 
 Stages that hold their quality in half precision are built with fp16 allowed; the motion and
-flicker estimates, which divide small numbers, stay in fp32. ``tests/engine/test_gpu.py``
+flicker estimates, which divide small numbers, stay in fp32. ``tests/engine/test_device.py``
 checks every compiled module against the eager module on the same input.
 """
 

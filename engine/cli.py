@@ -91,13 +91,6 @@ def _preset(name: str, config: Path | None) -> Preset:
         raise click.BadParameter(
             f"no preset {name!r}; built in: {', '.join(BUILTIN_PRESETS)}", param_hint="--preset"
         )
-    if preset.colour_scan:
-        # Refused rather than ignored: a preset must not promise what the engine does not do.
-        raise click.BadParameter(
-            f"preset {name!r} sets colour_scan = true, but this engine restores every scan as "
-            f"greyscale film; take colour_scan out of the preset in {config}",
-            param_hint="--preset",
-        )
     return preset
 
 

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from kornia.color import rgb_to_ycbcr, ycbcr_to_rgb
 from torch import nn
 
 from config.presets import Preset
 from engine.analysis import ClipMotion
-from engine.motion import dense_flow, inside, warp
+from engine.motion import blur, dense_flow, inside, warp
 from engine.noise import spatial_noise
 from engine.stages.dust import RemoveDust
 from engine.stages.flicker import Deflicker
@@ -38,6 +39,8 @@ MOTION_OFFSETS = (-2, -1, 1, 2)
 MOTION_RADIUS = max(abs(o) for o in MOTION_OFFSETS)
 MARGIN = FLICKER_RADIUS + MOTION_RADIUS
 assert max(abs(o) for o in SCRATCH_OFFSETS) <= FLICKER_RADIUS, "scratch context comes from the flicker margin"
+CHROMA_BLUR = 1.0
+"""Smoothing of a colour scan's chroma (scan pixels): its grain, which the eye sees least."""
 STAGE_NAMES = ("scan", "weave", "flicker", "dust", "scratches", "grain", "upscale")
 
 Compiler = Callable[[nn.Module, tuple[torch.Tensor, ...]], Callable[..., torch.Tensor]]
@@ -66,7 +69,7 @@ def eager(module: nn.Module, example: tuple[torch.Tensor, ...]) -> Callable[...,
 @dataclass
 class WindowResult:
     """Restored frames ``first .. first + len(restored) - 1``: ``restored`` ``(C, H', W')``
-    ``uint8``; ``stages`` (when asked) maps each stage name to its output ``(C, H, W)`` float."""
+    ``uint8`` (``(C, H', W', 3)`` RGB from a colour scan); ``stages`` (when asked) maps each stage name to its output ``(C, H, W)`` float."""
 
     first: int
     restored: np.ndarray
@@ -115,7 +118,9 @@ class Restorer:
         self, frames: np.ndarray, first: int, motion: ClipMotion, keep_stages: bool = False
     ) -> WindowResult:
         """Restore frames ``first .. first + C - 1`` of a clip of ``N = len(motion.shot)``
-        frames, given ``frames`` ``(C + 2 * MARGIN, H, W)`` ``uint8``: frames ``first - MARGIN``
+        frames, given ``frames`` ``(C + 2 * MARGIN, H, W)`` ``uint8`` (or RGB ``(..., H, W, 3)``
+        for a colour scan: the stages restore its luma, and its chroma is stabilised with it,
+        smoothed and scaled; the restored frames are then RGB too): frames ``first - MARGIN``
         onward, with indices outside the clip filled by any frame (they count for nothing)."""
         total = len(motion.shot)
         t = frames.shape[0]
@@ -125,7 +130,12 @@ class Restorer:
         source = np.clip(index, 0, total - 1)
         shot = np.where(real, motion.shot[source], -1)
         path = motion.path[source]
-        x = self._tensor(frames[:, None].astype(np.float32) / 255.0)
+        chroma = None
+        if frames.ndim == 4:
+            ycbcr = rgb_to_ycbcr(self._tensor(frames).permute(0, 3, 1, 2) / 255.0)
+            x, chroma = ycbcr[:, :1].contiguous(), ycbcr[MARGIN : MARGIN + core, 1:]
+        else:
+            x = self._tensor(frames[:, None].astype(np.float32) / 255.0)
         stages: dict[str, np.ndarray] = {}
 
         def keep(name: str, tensor: torch.Tensor, offset: int) -> None:
@@ -205,7 +215,14 @@ class Restorer:
         keep("grain", centre, 0)
         large = self._run("upscale", centre)
         keep("upscale", large, 0)
-        restored = (large[:, 0] * 255.0 + 0.5).clamp(0, 255).to(torch.uint8).cpu().numpy()
+        if chroma is not None:
+            if self.enabled("weave"):
+                chroma = self._run("weave", chroma, self._tensor(moved_by[MARGIN : MARGIN + core]))
+            chroma = self._run("upscale", blur(chroma, CHROMA_BLUR))
+            large = ycbcr_to_rgb(torch.cat([large, chroma], dim=1)).permute(0, 2, 3, 1)
+        else:
+            large = large[:, 0]
+        restored = (large * 255.0 + 0.5).clamp(0, 255).to(torch.uint8).cpu().numpy()
         return WindowResult(first, restored, stages)
 
     def run(

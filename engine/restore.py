@@ -44,7 +44,8 @@ def parse_frames(spec: str | None) -> tuple[int, int | None]:
 @dataclass
 class Job:
     """A scan opened for restoration: frames ``start .. start + frame_count - 1`` of it, their
-    camera motion, and the restorer that will run."""
+    camera motion, and the restorer that will run; ``colour``: restored in colour (a colour
+    scan and a preset with ``colour_scan``), else as greyscale film."""
 
     scan: Scan
     start: int
@@ -52,6 +53,7 @@ class Job:
     motion: ClipMotion
     restorer: Restorer
     damaged: list[int] = field(default_factory=list)
+    colour: bool = False
 
     @property
     def restored_size(self) -> tuple[int, int]:
@@ -61,7 +63,7 @@ class Job:
     def frames(self, first: int = 0) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """``(scan frame, restored frame)`` from clip frame ``first`` (a window boundary) on."""
         read_from = self.start + max(first - MARGIN, 0)
-        frames = self.scan.frames(read_from, self.start + self.frame_count)
+        frames = self.scan.frames(read_from, self.start + self.frame_count, self.colour)
         return self.restorer.run(frames, self.motion, first)
 
 
@@ -98,7 +100,10 @@ def open_job(
     compiler = tensorrt_compiler() if where.type == "cuda" else eager
     restorer = Restorer(preset, where, compiler, scale)
     log.info("%s: %d frames, %d shots, on %s", scan_path, seen, int(shots.max()) + 1, where)
-    return Job(scan, start, seen, motion, restorer, list(scan.damaged))
+    colour = preset.colour_scan and scan.colour
+    if preset.colour_scan and not scan.colour:
+        log.info("%s: the preset keeps colour, but the scan is greyscale", scan_path)
+    return Job(scan, start, seen, motion, restorer, list(scan.damaged), colour)
 
 
 def restore_file(job: Job, out: Path, preset: Preset, progress: Progress | None = None) -> float:

@@ -88,9 +88,10 @@ def _decoded(
             count += 1
 
 
-def _luma(frame: av.VideoFrame, width: int, height: int) -> np.ndarray:
-    grey = frame.to_ndarray(format="gray")
-    return grey[:height, :width]
+def _picture(frame: av.VideoFrame, width: int, height: int, colour: bool) -> np.ndarray:
+    """Luma ``(H, W)``, or RGB ``(H, W, 3)`` with ``colour``; ``uint8``, odd edges cut."""
+    picture = frame.to_ndarray(format="rgb24" if colour else "gray")
+    return picture[:height, :width]
 
 
 class Scan:
@@ -152,10 +153,11 @@ class Scan:
         except av.error.FFmpegError as exc:
             raise ScanError(f"{self.path}: cannot read past frame {expected - 1}: {exc}") from exc
 
-    def frames(self, start: int = 0, stop: int | None = None) -> Iterator[np.ndarray]:
-        """Luma ``(H, W)`` ``uint8`` of frames ``start`` to ``stop - 1``; a damaged frame is a
-        copy of the last good one (or the next good one at the start). A pass records what it
-        found in :attr:`damaged` and :attr:`variable_rate` and logs it once at the end."""
+    def frames(self, start: int = 0, stop: int | None = None, colour: bool = False) -> Iterator[np.ndarray]:
+        """Luma ``(H, W)`` ``uint8`` of frames ``start`` to ``stop - 1`` (RGB ``(H, W, 3)`` with
+        ``colour``); a damaged frame is a copy of the last good one (or the next good one at the
+        start). A pass records what it found in :attr:`damaged` and :attr:`variable_rate` and
+        logs it once at the end."""
         self.damaged, self.variable_rate = [], False
         last: np.ndarray | None = None
         owed = 0
@@ -166,7 +168,7 @@ class Scan:
             if frame is None:
                 self.damaged.append(index)
             else:
-                last = _luma(frame, self.width, self.height)
+                last = _picture(frame, self.width, self.height, colour)
             if index < start:
                 continue
             if last is None:

@@ -115,15 +115,3 @@ def test_a_full_disk_mid_ingest_leaves_the_library_and_resumes(aged: Path, tmp_p
     resumed = mutoscope(*args)
     assert resumed.returncode == 0, resumed.stderr
     assert Library(library).read().get("relay").frame_count == 40
-
-
-def test_a_preset_asking_for_what_the_engine_does_not_do(aged: Path, tmp_path: Path) -> None:
-    site = tmp_path / "site.toml"
-    demo = Path(__file__).resolve().parents[2] / "config/examples/demo.toml"
-    site.write_text(demo.read_text() + "\n[presets.colourful]\ncolour_scan = true\n")
-    run = mutoscope(
-        "restore", str(aged), "-o", str(tmp_path / "out.mp4"), "--config", str(site), "--preset", "colourful"
-    )
-    assert run.returncode == 2
-    assert "'colourful' sets colour_scan = true" in run.stderr and str(site) in run.stderr
-    assert not (tmp_path / "out.mp4").exists()

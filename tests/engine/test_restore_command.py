@@ -77,3 +77,33 @@ def test_every_preset_brings_an_aged_clip_nearer_its_truth(aged: DefectClip, nam
     scan, restored = scan_frames(aged.scan), restore(aged.scan, preset)
     assert restored.shape == (FRAMES, SIZE[1] // 2, SIZE[0] // 2)
     assert rmse(restored, aged.truth, border=8) < 0.8 * rmse(scan, aged.truth, border=8)
+
+
+def test_a_colour_scan_keeps_its_colour_only_when_the_preset_says_so(tmp_path: Path) -> None:
+    from content.demo_source import render_shot
+    from content.media import LOSSLESS_RGB, VideoWriter
+    from tests.engine.clips import FPS, SHOT
+
+    # the astronaut in colour at scan size, with grain in every channel
+    rng = np.random.default_rng(5)
+    clean = np.stack(render_shot(SHOT, (SIZE[0] // 2, SIZE[1] // 2)))
+    noisy = np.clip(clean + rng.normal(0, 0.04, clean.shape), 0, 1)
+    scan = tmp_path / "colour.mkv"
+    with VideoWriter(scan, FPS, SIZE[0] // 2, SIZE[1] // 2, LOSSLESS_RGB) as writer:
+        for frame in noisy:
+            writer.write(np.round(frame * 255).astype(np.uint8))
+
+    grey = restore(scan, BUILTIN_PRESETS["standard"])
+    assert grey.shape == (FRAMES, SIZE[1], SIZE[0])  # greyscale film, as by default
+
+    colour = restore(scan, BUILTIN_PRESETS["standard"].model_copy(update={"colour_scan": True}))
+    assert colour.shape == (FRAMES, SIZE[1], SIZE[0], 3)
+    inner = (slice(None), slice(16, -16), slice(16, -16))
+    truth = clean.repeat(2, axis=1).repeat(2, axis=2)[inner]
+    # the colour is the scan's: the same mean colour and the same red-green contrast
+    assert np.abs(colour[inner].mean(axis=(0, 1, 2)) - truth.mean(axis=(0, 1, 2))).max() < 0.03
+    red_green, true_red_green = colour[inner][..., 0] - colour[inner][..., 1], truth[..., 0] - truth[..., 1]
+    assert np.corrcoef(red_green.ravel(), true_red_green.ravel())[0, 1] > 0.8
+    # and its luma went through the same stages as the greyscale run's
+    luma = colour @ np.array([0.299, 0.587, 0.114])
+    assert np.abs(luma - grey)[inner].mean() < 0.01
