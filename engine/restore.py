@@ -82,6 +82,7 @@ def open_job(
     scan = Scan(scan_path)
     start, stop = frames
     seen = 0
+    expected = max(min(stop or scan.expected_frames, scan.expected_frames or stop or 0) - start, 0)
 
     def counted() -> Iterator[np.ndarray]:
         nonlocal seen
@@ -90,7 +91,7 @@ def open_job(
             yield frame
 
     steps, shots, vignette = measure_steps(
-        counted(), lambda done: progress and progress("analysing", done, 0)
+        counted(), lambda done: progress and progress("analysing", done, expected)
     )
     if stop is not None and start + seen < stop:
         raise ScanError(

@@ -111,6 +111,9 @@ class Scan:
             self.width = context.width - context.width % 2
             self.height = context.height - context.height % 2
             self.colour = (context.pix_fmt or "gray") not in GREY_FORMATS
+            seconds = container.duration / av.time_base if container.duration else 0.0
+            self.expected_frames = stream.frames or round(seconds * self.fps)
+            """The frame count the container announces (0 if it does not): for progress only."""
         self.damaged: list[int] = []
         self.variable_rate = False
 
