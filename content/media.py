@@ -44,7 +44,9 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def _open(path: Path) -> av.container.InputContainer:
+def open_video(path: Path) -> av.container.InputContainer:
+    """Open a video file for reading; :class:`MediaError` naming the file if it is missing,
+    unreadable or holds no video stream."""
     if not path.is_file():
         raise MediaError(f"{path}: no such file")
     try:
@@ -63,7 +65,7 @@ def probe(path: Path, *, decode: bool = False) -> VideoProbe:
 
     Raises :class:`MediaError` naming the file and, for a decode failure, the frame.
     """
-    with _open(path) as container:
+    with open_video(path) as container:
         stream = container.streams.video[0]
         rate = stream.average_rate or stream.guessed_rate
         if not rate:
@@ -90,7 +92,7 @@ def probe(path: Path, *, decode: bool = False) -> VideoProbe:
 
 def read_frames(path: Path, layout: PixelLayout = "rgb24") -> Iterator[np.ndarray]:
     """Yield every frame in presentation order as ``uint8`` arrays in ``layout``."""
-    with _open(path) as container:
+    with open_video(path) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         index = 0

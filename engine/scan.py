@@ -19,6 +19,8 @@ import av
 import av.error
 import numpy as np
 
+from content.media import MediaError, open_video
+
 log = logging.getLogger("mutoscope.engine")
 
 GREY_FORMATS = {"gray", "gray10le", "gray12le", "gray16le", "ya8", "gray8"}
@@ -45,16 +47,10 @@ class ScanInfo:
 
 
 def _open(path: Path) -> av.container.InputContainer:
-    if not path.is_file():
-        raise ScanError(f"{path}: no such file")
     try:
-        container = av.open(str(path), "r")
-    except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
-        raise ScanError(f"{path}: not a video file PyAV can read ({exc})") from exc
-    if not container.streams.video:
-        container.close()
-        raise ScanError(f"{path}: holds no video stream")
-    return container
+        return open_video(path)
+    except MediaError as exc:
+        raise ScanError(str(exc)) from exc
 
 
 def _slot(frame: av.VideoFrame, fps: Fraction, fallback: int) -> int:

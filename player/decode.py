@@ -17,7 +17,7 @@ from pathlib import Path
 import av
 import av.error
 
-from content.media import MediaError
+from content.media import MediaError, open_video
 
 
 @dataclass(frozen=True)
@@ -50,19 +50,6 @@ class _Ended:
 _Item = tuple[int, av.VideoFrame] | _Failed | _Ended
 
 
-def _open(path: Path) -> av.container.InputContainer:
-    if not path.is_file():
-        raise MediaError(f"{path}: missing")
-    try:
-        container = av.open(str(path), "r")
-    except (av.error.FFmpegError, OSError) as exc:
-        raise MediaError(f"{path}: cannot open ({exc})") from exc
-    if not container.streams.video:
-        container.close()
-        raise MediaError(f"{path}: holds no video stream")
-    return container
-
-
 class _StreamDecoder(threading.Thread):
     """Decodes one file from ``start`` onward into ``out``; ends with ``_Ended`` or ``_Failed``."""
 
@@ -73,7 +60,7 @@ class _StreamDecoder(threading.Thread):
         self.start_frame = start
         self.out: queue.Queue[_Item] = queue.Queue(maxsize=ring)
         self.stop = threading.Event()
-        self.container = _open(path)
+        self.container = open_video(path)
 
     def _put(self, item: _Item) -> bool:
         while not self.stop.is_set():

@@ -3,6 +3,8 @@ written as real lossless PyAV files, with their truth at the scan's size."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
@@ -90,3 +92,16 @@ def rmse(a: np.ndarray, b: np.ndarray, border: int = 4) -> float:
     """Root mean square difference, ``border`` pixels left out."""
     crop = (slice(None), slice(border, -border), slice(border, -border))
     return float(np.sqrt(np.mean((a[crop] - b[crop]) ** 2)))
+
+
+def mutoscope(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run the real ``mutoscope`` command in a fresh interpreter."""
+    return subprocess.run(
+        [sys.executable, "-m", "mutoscope", *args], capture_output=True, text=True, timeout=timeout
+    )
+
+
+def ingest_args(scan: Path, library: Path, *extra: str, title: str = "Relay") -> list[str]:
+    """``mutoscope`` arguments that ingest ``scan`` as clip ``relay`` on the CPU."""
+    return ["ingest", str(scan), "--library", str(library), "--id", "relay", "--title", title,
+            "--device", "cpu", *extra]  # fmt: skip

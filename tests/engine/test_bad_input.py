@@ -13,13 +13,7 @@ import numpy as np
 import pytest
 
 from content.library import Library
-from tests.engine.clips import make_clip
-
-
-def mutoscope(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mutoscope", *args], capture_output=True, text=True, timeout=300
-    )
+from tests.engine.clips import ingest_args, make_clip, mutoscope
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +26,7 @@ def test_a_file_that_is_not_video(tmp_path: Path) -> None:
     notes.write_text("this is a shot list, not a film\n" * 20)
     run = mutoscope("restore", str(notes), "-o", str(tmp_path / "out.mp4"))
     assert run.returncode == 1
-    assert str(notes) in run.stderr and "not a video" in run.stderr
+    assert str(notes) in run.stderr and "not a readable video" in run.stderr
     assert not (tmp_path / "out.mp4").exists()
 
 
@@ -87,18 +81,7 @@ def test_a_full_disk_mid_ingest_leaves_the_library_and_resumes(aged: Path, tmp_p
     write with ENOSPC, exactly as a full disk does."""
     library = tmp_path / "lib"
     Library.create(library)
-    args = [
-        "ingest",
-        str(aged),
-        "--library",
-        str(library),
-        "--id",
-        "relay",
-        "--title",
-        "Relay",
-        "--device",
-        "cpu",
-    ]
+    args = ingest_args(aged, library)
     writer = subprocess.Popen([sys.executable, "-m", "mutoscope", *args], stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not list(library.glob(".staging/relay.resume-*")):

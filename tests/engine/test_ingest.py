@@ -16,7 +16,7 @@ import pytest
 from content.library import Library
 from content.media import read_frames
 from content.verify import verify_library
-from tests.engine.clips import make_clip
+from tests.engine.clips import ingest_args, make_clip, mutoscope
 
 FRAMES = 40
 
@@ -24,12 +24,6 @@ FRAMES = 40
 @pytest.fixture(scope="module")
 def aged(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_clip(tmp_path_factory.mktemp("ingest"), "everything").scan
-
-
-def mutoscope(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mutoscope", *args], capture_output=True, text=True, timeout=timeout
-    )
 
 
 def restored_frames(library: Path, clip_id: str) -> np.ndarray:
@@ -41,20 +35,7 @@ def restored_frames(library: Path, clip_id: str) -> np.ndarray:
 
 def test_ingest_writes_both_versions_in_step(aged: Path, tmp_path: Path) -> None:
     library = tmp_path / "lib"
-    run = mutoscope(
-        "ingest",
-        str(aged),
-        "--library",
-        str(library),
-        "--id",
-        "relay",
-        "--title",
-        "Relay",
-        "--year",
-        "1912",
-        "--device",
-        "cpu",
-    )
+    run = mutoscope(*ingest_args(aged, library, "--year", "1912"))
     assert run.returncode == 0, run.stderr
     lib = Library(library)
     clip = lib.read().get("relay")
@@ -77,9 +58,10 @@ def test_ingest_writes_both_versions_in_step(aged: Path, tmp_path: Path) -> None
 
 def test_ingest_resumes_after_a_kill(aged: Path, tmp_path: Path) -> None:
     library = tmp_path / "lib"
-    args = [sys.executable, "-m", "mutoscope", "ingest", str(aged), "--library", str(library), "--id", "relay",
-            "--title", "Relay", "--device", "cpu", "--verbose"]  # fmt: skip
-    writer = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    args = ingest_args(aged, library, "--verbose")
+    writer = subprocess.Popen(
+        [sys.executable, "-m", "mutoscope", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     deadline = time.monotonic() + 240
     finished: list[Path] = []
     while time.monotonic() < deadline and len(finished) < 2:
@@ -90,25 +72,11 @@ def test_ingest_resumes_after_a_kill(aged: Path, tmp_path: Path) -> None:
     assert len(finished) >= 2, "the ingest never finished two windows"
     assert Library(library).read().get("relay") is None, "a killed ingest changed the library"
 
-    resumed = mutoscope(*args[3:])
+    resumed = mutoscope(*args)
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming relay at frame" in resumed.stderr
     once = tmp_path / "once"
-    assert (
-        mutoscope(
-            "ingest",
-            str(aged),
-            "--library",
-            str(once),
-            "--id",
-            "relay",
-            "--title",
-            "Relay",
-            "--device",
-            "cpu",
-        ).returncode
-        == 0
-    )
+    assert mutoscope(*ingest_args(aged, once)).returncode == 0
     a, b = restored_frames(library, "relay"), restored_frames(once, "relay")
     assert a.shape == b.shape == (FRAMES, *a.shape[1:])
     assert np.abs(a.astype(int) - b.astype(int)).max() <= 2
@@ -116,34 +84,8 @@ def test_ingest_resumes_after_a_kill(aged: Path, tmp_path: Path) -> None:
 
 def test_existing_id_is_refused_and_kept(aged: Path, tmp_path: Path) -> None:
     library = tmp_path / "lib"
-    first = mutoscope(
-        "ingest",
-        str(aged),
-        "--library",
-        str(library),
-        "--id",
-        "relay",
-        "--title",
-        "First",
-        "--device",
-        "cpu",
-        "--frames",
-        "0:20",
-    )
+    first = mutoscope(*ingest_args(aged, library, "--frames", "0:20", title="First"))
     assert first.returncode == 0, first.stderr
-    again = mutoscope(
-        "ingest",
-        str(aged),
-        "--library",
-        str(library),
-        "--id",
-        "relay",
-        "--title",
-        "Second",
-        "--device",
-        "cpu",
-        "--frames",
-        "0:20",
-    )
+    again = mutoscope(*ingest_args(aged, library, "--frames", "0:20", title="Second"))
     assert again.returncode == 1 and "exists" in again.stderr
     assert Library(library).read().get("relay").title == "First"

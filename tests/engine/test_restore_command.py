@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -13,13 +11,7 @@ import pytest
 from PIL import Image
 
 from config.presets import BUILTIN_PRESETS
-from tests.engine.clips import FRAMES, SIZE, DefectClip, make_clip, restore, rmse, scan_frames
-
-
-def mutoscope(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mutoscope", *args], capture_output=True, text=True, timeout=300
-    )
+from tests.engine.clips import FRAMES, SIZE, DefectClip, make_clip, mutoscope, restore, rmse, scan_frames
 
 
 @pytest.fixture(scope="module")

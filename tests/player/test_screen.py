@@ -236,7 +236,7 @@ def test_bad_clips_are_skipped_and_the_next_one_plays(tmp_path, make_screen):
     )
     assert screen.status.clip == "good" and screen.status.shown >= 5
     errors = "\n".join(screen.status.errors)
-    assert "clip 'missing' skipped" in errors and "restored.mp4: missing" in errors
+    assert "clip 'missing' skipped" in errors and "restored.mp4: no such file" in errors
     assert "clip 'truncated'" in errors
     assert [s.clip for s in screen.finished] == ["truncated"]
 
