@@ -1,0 +1,89 @@
+"""``mutoscope conductor`` and ``mutoscope send``."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import click
+
+from config.load import ConfigError, load_installation
+
+log = logging.getLogger("mutoscope.conductor")
+
+
+@click.command("conductor")
+@click.option("--config", "config_path", required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("-v", "--verbose", is_flag=True, help="Log every request.")
+def conductor(config_path: Path, verbose: bool) -> None:
+    """Hold the show state and take commands for the installation in CONFIG."""
+    from player.control.conductor import Conductor, SecurityError
+
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        server = Conductor(config_path)
+    except (ConfigError, SecurityError) as exc:
+        raise click.ClickException(str(exc)) from None
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    conductor_config = server.installation.conductor
+    log.info("commands on %s, state and cues on %s", conductor_config.command, conductor_config.publish)
+    try:
+        server.serve(stop)
+    finally:
+        server.close()
+
+
+def _value(text: str) -> Any:
+    """A JSON value, or the text itself (so clip=demo needs no quotes)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+@click.command("send")
+@click.option("--config", "config_path", required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--timeout", default=1.0, show_default=True, help="Seconds to wait for each try.")
+@click.option("--retries", default=2, show_default=True, help="Tries after the first.")
+@click.argument("command")
+@click.argument("args", nargs=-1)
+def send(config_path: Path, timeout: float, retries: int, command: str, args: tuple[str, ...]) -> None:
+    """Send COMMAND with ARGS (KEY=VALUE, VALUE as JSON or plain text) to the conductor and
+    print its reply as JSON; exit status 1 for an error reply, 2 if it cannot be reached.
+
+    \b
+    mutoscope send --config site.toml play clip=demo screens='["main"]'
+    mutoscope send --config site.toml wipe position=0.3 angle=10
+    """
+    from player.control.client import Client, ConductorUnreachable
+
+    try:
+        installation = load_installation(config_path)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    fields: dict[str, Any] = {}
+    for arg in args:
+        key, sep, value = arg.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{arg!r}: expected KEY=VALUE", param_hint="ARGS")
+        fields[key] = _value(value)
+    client = Client(installation.conductor.command, timeout_s=timeout, retries=retries)
+    try:
+        reply = client.call(command, **fields)
+    except ConductorUnreachable as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    finally:
+        client.close()
+    click.echo(json.dumps(reply, indent=2))
+    sys.exit(0 if reply.get("ok") else 1)
