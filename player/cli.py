@@ -68,7 +68,13 @@ def play(config_path: Path, screen_id: str, windowed: bool, capture: Path | None
     screen = Screen(window, installation, screen_id, library)
     try:
         if capture is None:
-            screen.run()
+            from player.control.follower import Follower
+
+            follower = Follower(screen, installation.conductor)
+            try:
+                screen.run(on_tick=follower.poll)
+            finally:
+                follower.close()
             return
         from player.capture import capture_sheet
 

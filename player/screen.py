@@ -44,6 +44,8 @@ PREFETCH_S = 1.0
 """How long before a clip ends the next clip's decoders start, so clips follow without a gap."""
 PREFETCH_RING = 3
 """Pairs a prefetch decodes ahead until its clip plays (then ``ring_frames``)."""
+TRANSITION_S = 0.8
+"""How long an operator's transition takes to ease in."""
 FONT = "DejaVu Sans"
 MAX_ERRORS = 20
 
@@ -129,6 +131,10 @@ class Screen:
     def _error(self, message: str) -> None:
         log.error("%s", message)
         self.status.errors = [*self.status.errors, message][-MAX_ERRORS:]
+
+    def report_problem(self, message: str) -> None:
+        """Log ``message`` and keep it in the status, where the operator sees it."""
+        self._error(message)
 
     def _close_source(self) -> None:
         if self.source is not None:
@@ -289,6 +295,20 @@ class Screen:
             target = step_look(self.sequence[self._step])
             self.animator.go(target, self.settings.spring_seconds, self.clock.now(), spring=True)
 
+    def wipe_to(self, position: float, angle: float) -> None:
+        """Move the wipe divider to ``position`` (0..1 across the film) at ``angle`` degrees now,
+        as a finger would (the operator's live slider); it springs back like a finger's."""
+        now = self.clock.now()
+        self._last_touch = now
+        self.animator.go(Look(mode="wipe", position=position, angle=angle, handle=1.0), 0.0, now)
+
+    def transition_to(self, update: dict[str, object], duration: float = TRANSITION_S) -> None:
+        """Ease over ``duration`` seconds to the current look changed by ``update`` (fields of
+        :class:`player.looks.Look`); it holds until a visitor or the clip's sequence moves it."""
+        now = self.clock.now()
+        target = self.animator.look(now).model_copy(update={"handle": 0.0, **update})
+        self.animator.go(Look.model_validate(target.model_dump()), duration, now)
+
     def _on_press(self, x: int, y: int, button: int, modifiers: int) -> None:
         self.touch(x, y, follow=False)
 
@@ -422,18 +442,24 @@ class Screen:
         return np.frombuffer(buffer, np.uint8).reshape(height, width, 3)[::-1].copy()
 
     def run(
-        self, until: Callable[[], bool] = lambda: False, on_frame: Callable[[], None] | None = None
+        self,
+        until: Callable[[], bool] = lambda: False,
+        on_frame: Callable[[], None] | None = None,
+        on_tick: Callable[[], None] | None = None,
     ) -> None:
         """Present until the window closes or ``until()``; paced to ``refresh_hz`` where the
         display gives no vsync. A new frame is always drawn; a look that moves without a new
         frame is redrawn at most every three draw times, so a software renderer keeps its CPU
-        for decoding. ``on_frame`` runs after each draw, before the flip."""
+        for decoding. ``on_frame`` runs after each draw, before the flip; ``on_tick`` once a
+        loop, before the update (the conductor's cues)."""
         period = 1.0 / self.settings.refresh_hz
         deadline = time.perf_counter()
         draw_cost, last_draw = 0.0, -math.inf
         self.play_next()
         while not self.window.has_exit and not until():
             self.window.dispatch_events()
+            if on_tick:
+                on_tick()
             try:
                 self.update()
             except Exception as exc:  # a kiosk screen stays up: log it, skip the clip
