@@ -10,8 +10,9 @@ DEMO := demo-out
 .PHONY: demo test lint bench screenshots clean
 
 # Debian packages: a virtual display, Mesa's software OpenGL and fonts for the player and its
-# tests; mpv as the benchmark's anchor. Installed only when missing (apt needs root, as on CI).
-DEB_PACKAGES := xvfb xauth libgl1 libglx-mesa0 libgl1-mesa-dri fonts-dejavu-core fontconfig mpv
+# tests; mpv as the benchmark's anchor; Chromium for the tablet page's tests. Installed only when
+# missing (apt needs root, as on CI).
+DEB_PACKAGES := xvfb xauth libgl1 libglx-mesa0 libgl1-mesa-dri fonts-dejavu-core fontconfig mpv chromium
 
 .system-ready: Makefile
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \

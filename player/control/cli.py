@@ -37,9 +37,24 @@ def conductor(config_path: Path, verbose: bool) -> None:
         signal.signal(sig, lambda *_: stop.set())
     conductor_config = server.installation.conductor
     log.info("commands on %s, state and cues on %s", conductor_config.command, conductor_config.publish)
+    page = None
+    if server.installation.security.pin is None:
+        log.warning("no [security] pin in %s: the tablet page is not served", config_path)
+    else:
+        from player.web.bridge import PageServer
+
+        page = PageServer(server.installation)
+        try:
+            page.start()
+        except OSError as exc:
+            server.close()
+            raise click.ClickException(f"the tablet page cannot listen on {page.address}: {exc}") from None
+        click.echo(f"tablet page: {page.address}", err=True)
     try:
         server.serve(stop)
     finally:
+        if page is not None:
+            page.stop()
         server.close()
 
 

@@ -21,7 +21,7 @@ MAX_MESSAGE_BYTES = 64 * 1024
 """Larger requests are refused unread (``too_large``)."""
 ERROR_CODES = (
     "bad_json", "bad_request", "unsupported_version", "unknown_command", "bad_args",
-    "unknown_clip", "unknown_screen", "bad_config", "too_large", "internal",
+    "unknown_clip", "unknown_screen", "bad_config", "too_large", "unreachable", "internal",
 )  # fmt: skip
 
 ScreenIds = list[str] | None

@@ -1,0 +1,1 @@
+"""The operator's tablet page and its WebSocket bridge to the conductor."""
