@@ -36,12 +36,7 @@ demo: $(STAMP)
 	$(BIN)/mutoscope restore $(DEMO)/source/scan.mkv --stages-sheet $(DEMO)/stages.png
 	$(BIN)/mutoscope library verify --library $(DEMO)/library
 	$(BIN)/mutoscope library list --library $(DEMO)/library
-	@if [ -n "$$DISPLAY" ]; then \
-		$(BIN)/mutoscope play --config config/examples/demo.toml --screen main --windowed; \
-	else \
-		xvfb-run -a -s "-screen 0 1280x720x24" $(BIN)/mutoscope play --config config/examples/demo.toml \
-			--screen main --capture $(DEMO)/contact-sheet.png; \
-	fi
+	$(BIN)/python -m tools.demo_room --config config/examples/demo.toml --capture $(DEMO)/contact-sheet.png
 
 test: $(STAMP)
 	$(BIN)/pytest

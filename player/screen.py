@@ -93,6 +93,8 @@ class Screen:
         self._presented: deque[float] = deque()
         self._last_touch = -math.inf
         self._touching = False
+        self._held: Look | None = None
+        """The operator's look, which stands instead of the clip's sequence until the clip ends."""
         self._slate_until = -math.inf
         self._drawn: Look | None = None
         self._new_frame = True
@@ -197,6 +199,7 @@ class Screen:
         self.timeline = Timeline(clip.frame_rate, start, start_frame)
         self.sequence = self.installation.sequence(clip.id)
         self._step = -1
+        self._held = None
         year = f"\n{clip.year}" if clip.year else ""
         self.caption.text = f"{clip.title}{year}" if self.screen.caption else ""
         self._place_caption()
@@ -245,9 +248,11 @@ class Screen:
         if self.clip is None or self.timeline is None:
             return
         frame = min(max(frame, 0), self.clip.frame_count - 1)
-        paused = self.status.state == "paused"
-        if self.play(self.clip.id, frame) and paused:
-            self.pause(at=frame)
+        paused, held = self.status.state == "paused", self._held
+        if self.play(self.clip.id, frame):
+            self._held = held  # the operator's look outlasts a seek within the clip
+            if paused:
+                self.pause(at=frame)
 
     def pause(self, at: int | None = None) -> None:
         """Hold the current frame (or frame ``at``)."""
@@ -289,25 +294,28 @@ class Screen:
         self.animator.go(target, 0.0 if follow else 0.25, now)
 
     def release(self) -> None:
-        """The finger lifts: spring back to the authored look."""
+        """The finger lifts: spring back to the operator's look, or the authored one."""
         self._touching = False
-        if 0 <= self._step < len(self.sequence):
+        if self._held is not None:
+            self.animator.go(self._held, self.settings.spring_seconds, self.clock.now(), spring=True)
+        elif 0 <= self._step < len(self.sequence):
             target = step_look(self.sequence[self._step])
             self.animator.go(target, self.settings.spring_seconds, self.clock.now(), spring=True)
 
     def wipe_to(self, position: float, angle: float) -> None:
-        """Move the wipe divider to ``position`` (0..1 across the film) at ``angle`` degrees now,
-        as a finger would (the operator's live slider); it springs back like a finger's."""
+        """Move the wipe divider to ``position`` (0..1 across the film) at ``angle`` degrees now
+        (the operator's live slider); it stays there until the clip ends."""
         now = self.clock.now()
-        self._last_touch = now
-        self.animator.go(Look(mode="wipe", position=position, angle=angle, handle=1.0), 0.0, now)
+        self._held = Look(mode="wipe", position=position, angle=angle, handle=1.0)
+        self.animator.go(self._held, 0.0, now)
 
     def transition_to(self, update: dict[str, object], duration: float = TRANSITION_S) -> None:
         """Ease over ``duration`` seconds to the current look changed by ``update`` (fields of
-        :class:`player.looks.Look`); it holds until a visitor or the clip's sequence moves it."""
+        :class:`player.looks.Look`); it stands instead of the clip's sequence until the clip ends."""
         now = self.clock.now()
         target = self.animator.look(now).model_copy(update={"handle": 0.0, **update})
-        self.animator.go(Look.model_validate(target.model_dump()), duration, now)
+        self._held = Look.model_validate(target.model_dump())
+        self.animator.go(self._held, duration, now)
 
     def _on_press(self, x: int, y: int, button: int, modifiers: int) -> None:
         self.touch(x, y, follow=False)
@@ -324,7 +332,7 @@ class Screen:
         step = max((i for i, s in enumerate(self.sequence) if s.at <= seconds), default=-1)
         if step != self._step and step >= 0:
             self._step = step
-            if not self._touching:
+            if not self._touching and self._held is None:
                 target = self.sequence[step]
                 self.animator.go(step_look(target), target.duration, now)
 

@@ -185,6 +185,31 @@ def test_the_finger_drags_the_wipe_and_it_springs_back(coded_library, make_scree
     assert side_at(image, W // 2 - 8, 400) == "original" and side_at(image, W // 2 + 8, 400) == "restored"
 
 
+def test_the_operators_look_stands_until_the_clip_ends(coded_library, make_screen):
+    clock = ManualClock()
+    screen = make_screen(coded_library, ["coded"], clock=clock)
+    screen.play("coded")
+    screen.transition_to({"mode": "split", "split": 1.0}, duration=0.0)
+    screen.seek(10)  # a seek keeps it
+    for _ in range(10):
+        clock.time += 0.05
+        screen.update()
+    assert screen.status.look.mode == "split" and screen.status.look.split == 1.0
+    screen.touch(0.2 * W, 240)  # a visitor's finger, then it springs back to the operator's look
+    screen.update()
+    assert screen.status.look.mode == "wipe"
+    screen.release()
+    clock.time += 1.0
+    screen.update()
+    assert screen.status.look.mode == "split" and screen.status.look.split == pytest.approx(1.0)
+    screen.play("coded")  # the next clip: its own sequence again (the authored half wipe)
+    clock.time += 0.5
+    screen.update()
+    clock.time += 0.5
+    screen.update()
+    assert screen.status.look.mode == "wipe" and screen.status.look.position == pytest.approx(0.5)
+
+
 def test_the_reveal_lens_follows_the_finger(coded_library, make_screen):
     screen = make_screen(coded_library, ["coded"])
     show(screen, 0, Look(mode="reveal", centre=(0.5, 0.5), radius=0.2))
