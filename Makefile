@@ -49,10 +49,12 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.run --out bench/report.json
 
-# Stills of every transition for docs/: the demo scan beside its restoration, from make demo's library.
+# Stills for docs/: every transition (the demo scan beside its restoration, from make demo's library)
+# and the tablet page.
 screenshots: $(STAMP)
 	$(BIN)/mutoscope library show --library $(DEMO)/library demo >/dev/null || $(MAKE) demo
 	$(BIN)/python -m tools.screenshots --library $(DEMO)/library --out docs
+	$(BIN)/python -m tools.page_screenshots --config config/examples/demo.toml --out docs
 
 clean:
 	rm -rf $(VENV) .system-ready $(DEMO) .pytest_cache .ruff_cache
