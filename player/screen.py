@@ -170,9 +170,13 @@ class Screen:
         if clip is not None:
             self._prefetched = (clip, self._opener.submit(self._open, clip, 0, PREFETCH_RING))
 
-    def play(self, clip_id: str, start_frame: int = 0, *, due: float | None = None) -> bool:
+    def play(
+        self, clip_id: str, start_frame: int = 0, *, due: float | None = None, soon: bool = False
+    ) -> bool:
         """Start ``clip_id`` at ``start_frame``, its first frame due at show time ``due`` (by
-        default after a short preroll); ``False`` (logged, slate shown) if it cannot."""
+        default after a short preroll; with ``soon``, as soon as its first pair is decoded: an
+        operator's command, waiting at most the preroll); ``False`` (logged, slate shown) if it
+        cannot."""
         self._close_source()
         prefetched, self._prefetched = self._prefetched, None
         clip = self.library.read().get(clip_id)
@@ -191,6 +195,12 @@ class Screen:
         except MediaError as exc:
             self._error(f"clip {clip_id!r} skipped: {exc}")
             return self._slate()
+        if soon and due is None:
+            try:
+                self._pending = self.source.wait(PREROLL_S)
+                due = self.clock.now()
+            except (MediaError, EndOfClip):  # not decoded in the preroll: start after it, as usual
+                pass
         now = self.clock.now()
         self.clip = clip
         # a cue less than a frame old is kept (clips follow without a gap); else a preroll

@@ -95,7 +95,7 @@ class Follower:
         screen = self.screen
         match args:
             case p.Play(clip=clip, frame=frame):
-                screen.play(clip, frame)
+                screen.play(clip, frame, soon=True)
             case p.Seek(frame=frame):
                 screen.seek(frame)
             case p.Wipe(position=position, angle=angle):
