@@ -69,8 +69,13 @@ def play(config_path: Path, screen_id: str, windowed: bool, capture: Path | None
     try:
         if capture is None:
             from player.control.follower import Follower
+            from player.control.security import SecurityError, client_keys
 
-            follower = Follower(screen, installation.conductor)
+            try:
+                keys = client_keys(installation)
+            except SecurityError as exc:
+                raise click.ClickException(str(exc)) from None
+            follower = Follower(screen, installation.conductor, keys=keys)
             try:
                 screen.run(on_tick=follower.poll)
             finally:

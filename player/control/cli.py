@@ -22,7 +22,8 @@ log = logging.getLogger("mutoscope.conductor")
 @click.option("-v", "--verbose", is_flag=True, help="Log every request.")
 def conductor(config_path: Path, verbose: bool) -> None:
     """Hold the show state and take commands for the installation in CONFIG."""
-    from player.control.conductor import Conductor, SecurityError
+    from player.control.conductor import Conductor
+    from player.control.security import SecurityError
 
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
@@ -81,10 +82,12 @@ def send(config_path: Path, timeout: float, retries: int, command: str, args: tu
     mutoscope send --config site.toml wipe position=0.3 angle=10
     """
     from player.control.client import Client, ConductorUnreachable
+    from player.control.security import SecurityError, client_keys
 
     try:
         installation = load_installation(config_path)
-    except ConfigError as exc:
+        keys = client_keys(installation)
+    except (ConfigError, SecurityError) as exc:
         raise click.ClickException(str(exc)) from None
     fields: dict[str, Any] = {}
     for arg in args:
@@ -92,7 +95,7 @@ def send(config_path: Path, timeout: float, retries: int, command: str, args: tu
         if not sep or not key:
             raise click.BadParameter(f"{arg!r}: expected KEY=VALUE", param_hint="ARGS")
         fields[key] = _value(value)
-    client = Client(installation.conductor.command, timeout_s=timeout, retries=retries)
+    client = Client(installation.conductor.command, timeout_s=timeout, retries=retries, keys=keys)
     try:
         reply = client.call(command, **fields)
     except ConductorUnreachable as exc:
@@ -102,3 +105,38 @@ def send(config_path: Path, timeout: float, retries: int, command: str, args: tu
         client.close()
     click.echo(json.dumps(reply, indent=2))
     sys.exit(0 if reply.get("ok") else 1)
+
+
+@click.group("keys")
+def keys_group() -> None:
+    """CURVE keys for a conductor that listens beyond its own PC."""
+
+
+@keys_group.command("generate")
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--client", "clients", multiple=True, default=("screens",), show_default=True,
+              help="A client to make keys for (repeat for several); each is allowed at once.")  # fmt: skip
+def generate(folder: Path, clients: tuple[str, ...]) -> None:
+    """Make the conductor's keys and each client's in FOLDER, and allow the clients
+    (FOLDER/authorized holds their public keys). Existing key files are never replaced."""
+    import shutil
+
+    import zmq.auth
+
+    authorized = folder / "authorized"
+    authorized.mkdir(parents=True, exist_ok=True)
+    for name in ("conductor", *clients):
+        if (folder / f"{name}.key_secret").exists():
+            raise click.ClickException(f"{folder / name}.key_secret exists; keys are never replaced")
+    for name in ("conductor", *clients):
+        public, secret = zmq.auth.create_certificates(str(folder), name)
+        Path(secret).chmod(0o600)
+        if name != "conductor":
+            shutil.copy(public, authorized / Path(public).name)
+    click.echo("[security]")
+    click.echo(f'server_key = "{(folder / "conductor.key_secret").absolute()}"')
+    click.echo(f'client_key = "{(folder / f"{clients[0]}.key_secret").absolute()}"')
+    click.echo(f'authorized_keys = "{authorized.absolute()}"')
+    click.echo(
+        "# on the client PCs, server_key may be the public conductor.key; copy each its own .key_secret"
+    )

@@ -11,6 +11,7 @@ from typing import Any
 import zmq
 
 from player.control.protocol import request
+from player.control.security import ClientKeys
 
 
 class ConductorUnreachable(Exception):
@@ -19,12 +20,18 @@ class ConductorUnreachable(Exception):
 
 class Client:
     """Requests to the conductor at ``endpoint``: each waits ``timeout_s`` for its reply and is
-    sent again up to ``retries`` times on a fresh socket."""
+    sent again up to ``retries`` times on a fresh socket; ``keys`` for a CURVE conductor."""
 
     def __init__(
-        self, endpoint: str, timeout_s: float = 1.0, retries: int = 3, context: zmq.Context[Any] | None = None
+        self,
+        endpoint: str,
+        timeout_s: float = 1.0,
+        retries: int = 3,
+        context: zmq.Context[Any] | None = None,
+        keys: ClientKeys | None = None,
     ) -> None:
         self.endpoint = endpoint
+        self.keys = keys
         self.timeout_ms = round(timeout_s * 1000)
         self.retries = retries
         self.context = context or zmq.Context.instance()
@@ -35,6 +42,8 @@ class Client:
             self._socket.close(linger=0)
         sock = self.context.socket(zmq.REQ)
         sock.setsockopt(zmq.LINGER, 0)
+        if self.keys is not None:
+            self.keys.apply(sock)
         sock.connect(self.endpoint)
         self._socket = sock
         return sock

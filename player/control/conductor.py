@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import zmq
 
@@ -32,6 +31,7 @@ from player.control.protocol import (
     reply_error,
     reply_ok,
 )
+from player.control.security import ServerSecurity
 from player.looks import Look
 from player.status import PlayerStatus
 
@@ -43,21 +43,6 @@ CONNECTED_S = 3.0
 """A screen that has not reported for this long counts as unreachable."""
 CUE_LEAD_S = 0.1
 """Cues name a conductor time this far ahead, so every screen can act on the same frame."""
-LOOPBACK = {"127.0.0.1", "::1", "localhost"}
-
-
-class SecurityError(Exception):
-    """The conductor would listen beyond this PC without CURVE."""
-
-
-def require_loopback(endpoint: str) -> None:
-    """Refuse an endpoint reachable from other PCs: this conductor has no CURVE yet."""
-    parsed = urlparse(endpoint)
-    if parsed.scheme == "tcp" and (parsed.hostname or "") not in LOOPBACK:
-        raise SecurityError(
-            f"{endpoint}: a conductor bound beyond this PC must require CURVE keys, which this "
-            "version does not do yet; bind it to 127.0.0.1"
-        )
 
 
 @dataclass
@@ -80,9 +65,8 @@ class Conductor:
         self.config_path = Path(config_path)
         self.heartbeat_s = heartbeat_s
         self.installation = load_installation(self.config_path)
-        for endpoint in (self.installation.conductor.command, self.installation.conductor.publish):
-            require_loopback(endpoint)
         self.context = context or zmq.Context.instance()
+        self.security = ServerSecurity(self.installation, self.context)
         self.screens = {s.id: ScreenState() for s in self.installation.screens}
         self.playlist = list(self.installation.schedule.attract_playlist)
         self.attract = bool(self.playlist)
@@ -91,6 +75,7 @@ class Conductor:
         self.xpub: zmq.Socket[bytes] = self.context.socket(zmq.XPUB)
         for sock in (self.router, self.xpub):
             sock.setsockopt(zmq.LINGER, 0)
+            self.security.apply(sock)
         # up to 16 times the limit is read and answered with too_large; beyond, ZeroMQ drops it
         self.router.setsockopt(zmq.MAXMSGSIZE, 16 * p.MAX_MESSAGE_BYTES)
         self.router.bind(self.installation.conductor.command)
@@ -104,6 +89,7 @@ class Conductor:
         """Close both sockets."""
         self.router.close()
         self.xpub.close()
+        self.security.close()
 
     # ---- the loop
 

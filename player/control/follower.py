@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from config.schema import Conductor as ConductorConfig
 from player.control import protocol as p
 from player.control.protocol import request
+from player.control.security import ClientKeys
 
 if TYPE_CHECKING:
     from player.screen import Screen
@@ -36,21 +37,29 @@ class Cue(BaseModel):
 
 
 class Follower:
-    """Follows the conductor of ``config`` for ``screen``."""
+    """Follows the conductor of ``config`` for ``screen`` (``keys`` for a CURVE conductor)."""
 
     def __init__(
-        self, screen: Screen, config: ConductorConfig, context: zmq.Context[Any] | None = None
+        self,
+        screen: Screen,
+        config: ConductorConfig,
+        context: zmq.Context[Any] | None = None,
+        keys: ClientKeys | None = None,
     ) -> None:
         self.screen = screen
         self.context = context or zmq.Context.instance()
         self.sub: zmq.Socket[bytes] = self.context.socket(zmq.SUB)
         self.sub.setsockopt(zmq.LINGER, 0)
         self.sub.setsockopt(zmq.SUBSCRIBE, b"cue")
+        if keys is not None:
+            keys.apply(self.sub)
         self.sub.connect(config.publish)
         self.dealer: zmq.Socket[bytes] = self.context.socket(zmq.DEALER)
         self.dealer.setsockopt(zmq.LINGER, 0)
         self.dealer.setsockopt(zmq.IMMEDIATE, 1)  # no queue of stale reports for an absent conductor
         self.dealer.setsockopt(zmq.SNDHWM, 4)
+        if keys is not None:
+            keys.apply(self.dealer)
         self.dealer.connect(config.command)
         self._next_report = 0.0
         self._reports = 0

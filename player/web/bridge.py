@@ -26,6 +26,7 @@ from config.schema import Installation
 from content.library import Library, LibraryError
 from content.manifest import ManifestError
 from player.control.protocol import ProtocolError, parse_request, reply_error
+from player.control.security import client_keys
 
 log = logging.getLogger("mutoscope.web")
 
@@ -58,6 +59,7 @@ class Bridge:
     def __init__(self, installation: Installation, context: zmq.asyncio.Context | None = None) -> None:
         self.installation = installation
         self.context = context or zmq.asyncio.Context.instance()
+        self.keys = client_keys(installation)
         self.sessions: set[str] = set()
         self.failures: defaultdict[str, deque[float]] = defaultdict(deque)
         self.pages: set[web.WebSocketResponse] = set()
@@ -147,6 +149,8 @@ class Bridge:
             return json.loads(reply_error(exc.request_id, exc.code, str(exc)))
         sock = self.context.socket(zmq.REQ)
         sock.setsockopt(zmq.LINGER, 0)
+        if self.keys is not None:
+            self.keys.apply(sock)
         sock.connect(self.installation.conductor.command)
         try:
             await sock.send(raw)
@@ -166,6 +170,8 @@ class Bridge:
         sub = self.context.socket(zmq.SUB)
         sub.setsockopt(zmq.LINGER, 0)
         sub.setsockopt(zmq.SUBSCRIBE, b"state")
+        if self.keys is not None:
+            self.keys.apply(sub)
         sub.connect(self.installation.conductor.publish)
         up = False
         try:

@@ -21,8 +21,9 @@ from hypothesis import strategies as st
 from content.importer import add_scan
 from content.library import Library
 from player.control.client import Client, ConductorUnreachable
-from player.control.conductor import Conductor, SecurityError
+from player.control.conductor import Conductor
 from player.control.protocol import MAX_MESSAGE_BYTES, request
+from player.control.security import SecurityError
 
 
 def free_port() -> int:
@@ -31,10 +32,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def site(folder: Path, library: Path, host: str = "127.0.0.1") -> Path:
+def site(folder: Path, library: Path, host: str = "127.0.0.1", security: str = "") -> Path:
     """An installation of two screens whose conductor listens on free ports of ``host``."""
     path = folder / "site.toml"
-    path.write_text(f"""
+    path.write_text(
+        f"""
 name = "Test room"
 library = "{library}"
 [[screens]]
@@ -46,7 +48,9 @@ command = "tcp://{host}:{free_port()}"
 publish = "tcp://{host}:{free_port()}"
 [schedule]
 attract_playlist = ["relay"]
-""")
+"""
+        + security
+    )
     return path
 
 
@@ -200,8 +204,39 @@ def test_a_client_picks_up_a_conductor_that_starts_late(tmp_path: Path, library:
 
 
 def test_a_conductor_beyond_loopback_without_curve_refuses_to_start(tmp_path: Path, library: Path) -> None:
-    with pytest.raises(SecurityError, match="must require CURVE"):
+    with pytest.raises(
+        SecurityError, match="must require CURVE keys; make keys with `mutoscope keys generate"
+    ):
         Conductor(site(tmp_path, library, host="0.0.0.0"))
+
+
+def test_curve_serves_allowed_keys_and_refuses_unknown_ones(tmp_path: Path, library: Path) -> None:
+    import zmq.auth
+
+    from config.load import load_installation
+    from player.control.security import ClientKeys, client_keys
+
+    keys = tmp_path / "keys"
+    made = subprocess.run([sys.executable, "-m", "mutoscope", "keys", "generate", str(keys), "--client", "tablet"],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    config = site(tmp_path, library, host="0.0.0.0", security=made.stdout)  # the [security] it prints
+    server = Running(config)  # bound to every interface, with CURVE: it starts
+    try:
+        command = server.command.replace("0.0.0.0", "127.0.0.1")
+        allowed = client_keys(load_installation(config))
+        assert allowed is not None
+        assert Client(command, keys=allowed).call("status")["ok"]
+        _, stranger = zmq.auth.create_certificates(str(tmp_path), "stranger")
+        public, secret = zmq.auth.load_certificate(stranger)
+        unknown = ClientKeys(allowed.server_public, public, secret)
+        with pytest.raises(ConductorUnreachable):
+            Client(command, keys=unknown, timeout_s=0.5, retries=1).call("status")
+        with pytest.raises(ConductorUnreachable):
+            Client(command, timeout_s=0.5, retries=1).call("status")  # no CURVE at all
+        assert Client(command, keys=allowed).call("status")["ok"]  # and the allowed one still is
+    finally:
+        server.close()
 
 
 def test_send_prints_the_reply_as_json(running: Running) -> None:
