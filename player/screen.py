@@ -100,6 +100,8 @@ class Screen:
         self._new_frame = True
         self.finished: list[PlayerStatus] = []
         """Status of each clip as it ended, oldest first."""
+        self.attract = True
+        """Whether the attract loop plays between clips (else the screen rests black)."""
         self.playlist = Playlist(installation.schedule.attract_playlist, library.read())
         for clip_id in self.playlist.missing():
             self._error(f"playlist names clip {clip_id!r}, which the library does not hold")
@@ -246,12 +248,34 @@ class Screen:
         if self.clip is not None and self.interacting():
             self.play(self.clip.id, due=due)
             return
+        if not self.attract:
+            self._rest()
+            return
         clip_id = self.playlist.next()
         if clip_id is None:
             self._error("nothing to play: the library has none of the playlist's clips")
             self._slate()
             return
         self.play(clip_id, due=due)
+
+    def _rest(self) -> None:
+        """No clip, no slate: a black screen until the attract loop is switched on again."""
+        self._close_source()
+        self._drop_prefetch()
+        self.clip, self.timeline = None, None
+        self._new_frame = True
+        self._slate_until = math.inf
+        self.status = self.status.model_copy(update={"state": "idle", "clip": None, "title": None})
+
+    def set_playlist(self, ids: list[str], attract: bool) -> None:
+        """A new attract loop (``ids``; empty: every clip), on or off. Switched on while the
+        screen rests, it starts at once."""
+        self.playlist = Playlist(ids, self.library.read())
+        for clip_id in self.playlist.missing():
+            self._error(f"playlist names clip {clip_id!r}, which the library does not hold")
+        self.attract = attract
+        if attract and self.status.state == "idle":
+            self._slate_until = -math.inf
 
     def seek(self, frame: int) -> None:
         """Show ``frame`` of the current clip next, exactly."""
@@ -434,10 +458,12 @@ class Screen:
         gl.glViewport(0, 0, *viewport)
         look = self.status.look
         self._drawn, self._new_frame = look, False
-        if self.clip is None:
-            self.compositor.draw(look, Rect(0, 0, 1, 1), Rect(0, 0, 1, 1), viewport)
-            self.slate.position = (self.window.width / 2, self.window.height / 2, 0)
-            self.slate.draw()
+        if self.clip is None:  # black, with the slate's words unless resting
+            gl.glClearColor(0.0, 0.0, 0.0, 1.0)
+            gl.glClear(gl.GL_COLOR_BUFFER_BIT)
+            if self.status.state != "idle":
+                self.slate.position = (self.window.width / 2, self.window.height / 2, 0)
+                self.slate.draw()
             return
         film = self._film()
         left, right = split_view(film.w / film.h, self.window.width, self.window.height)

@@ -267,8 +267,8 @@ class Conductor:
             if clip not in known:
                 raise ProtocolError("unknown_clip", f"args.clips.{i}: no clip {clip!r} in the library")
         self.playlist, self.attract = list(args.clips), args.attract
-        self.publish_state()
-        return {"playlist": self.playlist, "attract": self.attract}
+        cue = self._cue("playlist", list(self.screens), clips=self.playlist, attract=self.attract)
+        return {"playlist": self.playlist, "attract": self.attract, "at": cue["at"]}
 
     def _cmd_reload(self, _: p.NoArgs) -> dict[str, Any]:
         try:

@@ -5,6 +5,7 @@ screen's status and skipped: a screen never goes down for a message."""
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import time
 from typing import TYPE_CHECKING, Any
@@ -51,6 +52,7 @@ class Follower:
         self.sub: zmq.Socket[bytes] = self.context.socket(zmq.SUB)
         self.sub.setsockopt(zmq.LINGER, 0)
         self.sub.setsockopt(zmq.SUBSCRIBE, b"cue")
+        self.sub.setsockopt(zmq.SUBSCRIBE, b"state")
         if keys is not None:
             keys.apply(self.sub)
         self.sub.connect(config.publish)
@@ -61,6 +63,8 @@ class Follower:
         if keys is not None:
             keys.apply(self.dealer)
         self.dealer.connect(config.command)
+        self._playlist = (tuple(screen.installation.schedule.attract_playlist), True)
+        """The attract loop last taken on: the config's, until the conductor says otherwise."""
         self._next_report = 0.0
         self._reports = 0
 
@@ -68,12 +72,15 @@ class Follower:
         """Apply every cue that has arrived, and report when one is due; never blocks."""
         while True:
             try:
-                _, body = self.sub.recv_multipart(zmq.NOBLOCK)
+                topic, body = self.sub.recv_multipart(zmq.NOBLOCK)
             except zmq.Again:
                 break
             except ValueError:
                 continue  # not a two-part message
-            self.apply(body)
+            if topic == b"state":
+                self._take_playlist(body)
+            else:
+                self.apply(body)
         while True:  # the conductor's answers to our reports: nothing to do with them
             try:
                 self.dealer.recv_multipart(zmq.NOBLOCK)
@@ -81,6 +88,17 @@ class Follower:
                 break
         if time.monotonic() >= self._next_report:
             self.report()
+
+    def _take_playlist(self, body: bytes) -> None:
+        """A screen that joins late (or missed the cue) takes the conductor's attract loop."""
+        try:
+            state = json.loads(body)
+            wanted = (tuple(state["playlist"]), bool(state["attract"]))
+        except (ValueError, KeyError, TypeError):
+            return  # the state is the conductor's to get right; cues carry the commands
+        if wanted != self._playlist:
+            self._playlist = wanted
+            self.screen.set_playlist(list(wanted[0]), wanted[1])
 
     def report(self) -> None:
         """Send the screen's status now (dropped if the conductor is not there)."""
@@ -117,6 +135,9 @@ class Follower:
                 screen.resume()
             case p.Screens() if cue.cmd == "stop":
                 screen.play_next()
+            case p.Playlist(clips=clips, attract=attract):
+                self._playlist = (tuple(clips), attract)
+                screen.set_playlist(clips, attract)
             case _:
                 screen.report_problem(f"the conductor sent a cue this player does not know: {cue.cmd!r}")
 

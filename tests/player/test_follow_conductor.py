@@ -82,6 +82,15 @@ def test_a_player_follows_the_conductor(room: tuple[Running, Library]) -> None:
         assert sum("could not be read" in e for e in screen.status.errors) == 2
         assert client.call("resume")["ok"]
         run_until(lambda: screen.status.state == "playing" and screen.status.frame > 17)
+        # the attract loop off: stopped, the screen rests black; on again: it plays at once
+        assert client.call("playlist", clips=["coded"], attract=False)["ok"]
+        assert client.call("stop")["ok"]
+        run_until(lambda: screen.status.state == "idle")
+        screen.draw()
+        image = screen.snapshot()
+        assert image.max() < 10
+        assert client.call("playlist", clips=["coded"], attract=True)["ok"]
+        run_until(lambda: screen.status.clip == "coded" and screen.status.frame >= 0)
     finally:
         follower.close()
         client.close()
