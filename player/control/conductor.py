@@ -23,7 +23,7 @@ import zmq
 from config.load import ConfigError, load_installation
 from config.schema import Installation
 from content.library import Library, LibraryError
-from content.manifest import ManifestError
+from content.manifest import Clip, ManifestError
 from player.control import protocol as p
 from player.control.protocol import (
     ProtocolError,
@@ -141,7 +141,7 @@ class Conductor:
             log.exception("request %r failed", raw[:200])
             return reply_error(request_id, "internal", f"the conductor failed on this request: {exc}")
 
-    def _screens(self, wanted: list[str] | None, request_id: str | None = None) -> list[str]:
+    def _screens(self, wanted: list[str] | None) -> list[str]:
         if wanted is None:
             return list(self.screens)
         unknown = [s for s in wanted if s not in self.screens]
@@ -151,18 +151,18 @@ class Conductor:
             )
         return wanted
 
-    def _library(self) -> Library:
-        return Library(self.installation.library)
-
-    def _clip_ids(self) -> set[str]:
+    def _clips(self) -> list[Clip]:
         try:
-            return {clip.id for clip in self._library().read().clips}
+            return Library(self.installation.library).read().clips
         except (LibraryError, ManifestError) as exc:
             raise ProtocolError("internal", f"the library cannot be read: {exc}") from None
 
-    def _check_clip(self, clip: str, field_name: str = "args.clip") -> None:
+    def _clip_ids(self) -> set[str]:
+        return {clip.id for clip in self._clips()}
+
+    def _check_clip(self, clip: str) -> None:
         if clip not in self._clip_ids():
-            raise ProtocolError("unknown_clip", f"{field_name}: no clip {clip!r} in the library")
+            raise ProtocolError("unknown_clip", f"args.clip: no clip {clip!r} in the library")
 
     def _cue(self, cmd: str, screens: list[str], **args: Any) -> dict[str, Any]:
         at = self.now() + CUE_LEAD_S
@@ -172,10 +172,7 @@ class Conductor:
         return {"screens": screens, "at": cue["at"]}
 
     def _cmd_list(self, _: p.NoArgs) -> dict[str, Any]:
-        try:
-            clips = self._library().read().clips
-        except (LibraryError, ManifestError) as exc:
-            raise ProtocolError("internal", f"the library cannot be read: {exc}") from None
+        clips = self._clips()
         return {
             "clips": [
                 {
