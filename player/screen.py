@@ -100,11 +100,10 @@ class Screen:
         self._new_frame = True
         self.finished: list[PlayerStatus] = []
         """Status of each clip as it ended, oldest first."""
-        self.attract = True
+        self.playlist: Playlist
+        self.attract: bool
         """Whether the attract loop plays between clips (else the screen rests black)."""
-        self.playlist = Playlist(installation.schedule.attract_playlist, library.read())
-        for clip_id in self.playlist.missing():
-            self._error(f"playlist names clip {clip_id!r}, which the library does not hold")
+        self.set_playlist(installation.schedule.attract_playlist, attract=True)
         size = max(window.height * 0.024, 9)
         self.caption = pyglet.text.Label(
             "", font_name=FONT, font_size=size, multiline=True, width=100, color=(225, 220, 210, 220)
