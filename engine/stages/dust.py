@@ -25,6 +25,14 @@ TEXTURE = 0.5
 about half a pixel on fine texture."""
 
 
+def _extremes(values: torch.Tensor, ok: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Lowest and highest of ``values`` ``(N, K, H, W)`` where ``ok``, each ``(N, 1, H, W)``
+    (+-1e3 where none is)."""
+    low = torch.where(ok, values, torch.full_like(values, 1e3)).amin(dim=1, keepdim=True)
+    high = torch.where(ok, values, torch.full_like(values, -1e3)).amax(dim=1, keepdim=True)
+    return low, high
+
+
 def dirt_mask(
     centre: torch.Tensor,
     neighbours: torch.Tensor,
@@ -39,8 +47,7 @@ def dirt_mask(
     # compared a little blurred: warped neighbours are softer than the frame, and texture peaks
     # would otherwise stand out of all of them
     smooth, around = blur(centre, SMOOTH), blur(neighbours, SMOOTH)
-    low = torch.where(ok, around, torch.full_like(around, 1e3)).amin(dim=1, keepdim=True)
-    high = torch.where(ok, around, torch.full_like(around, -1e3)).amax(dim=1, keepdim=True)
+    low, high = _extremes(around, ok)
     enough = ok.sum(dim=1, keepdim=True) >= 2
     gx, gy = gradients(neighbour_estimate(around, valid))
     texture = TEXTURE * torch.sqrt(gx * gx + gy * gy)
@@ -58,8 +65,7 @@ def neighbour_estimate(neighbours: torch.Tensor, valid: torch.Tensor) -> torch.T
     ok = valid > 0.5
     count = ok.sum(dim=1, keepdim=True).to(neighbours.dtype)
     total = (neighbours * ok).sum(dim=1, keepdim=True)
-    low = torch.where(ok, neighbours, torch.full_like(neighbours, 1e3)).amin(dim=1, keepdim=True)
-    high = torch.where(ok, neighbours, torch.full_like(neighbours, -1e3)).amax(dim=1, keepdim=True)
+    low, high = _extremes(neighbours, ok)
     trim = (count >= 3).to(neighbours.dtype)
     return (total - trim * (low + high)) / (count - 2 * trim).clamp(min=1)
 
