@@ -94,6 +94,14 @@ def _preset(name: str, config: Path | None) -> Preset:
     return preset
 
 
+def _frames(spec: str | None) -> tuple[int, int | None]:
+    """``--frames A:B`` as :func:`engine.restore.parse_frames` reads it, or a usage error."""
+    try:
+        return parse_frames(spec)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--frames") from None
+
+
 def common(function: F) -> F:
     """Options shared by restore and ingest."""
     options = [
@@ -161,10 +169,7 @@ def restore(
     if (out is None) == (stages_sheet is None):
         raise click.UsageError("give -o OUT for the restored clip, or --stages-sheet PNG (one of them)")
     preset = _preset(preset_name, config)
-    try:
-        frames = parse_frames(frame_range)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--frames") from None
+    frames = _frames(frame_range)
     with progress_bar() as update:
         job = open_job(
             scan, preset, scale=int(scale) if scale else None, device=device, frames=frames, progress=update
@@ -216,10 +221,7 @@ def ingest_command(
     was stopped resumes at its last finished window."""
     _logging(verbose)
     preset = _preset(preset_name, config)
-    try:
-        frames = parse_frames(frame_range)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--frames") from None
+    frames = _frames(frame_range)
     try:
         library = Library.create(library_path)
     except OSError as exc:
