@@ -20,6 +20,7 @@ from config.presets import BUILTIN_PRESETS, Preset
 from content.library import Library, LibraryError
 from content.manifest import UnsafeClipIdError
 from content.media import MediaError
+from engine.colour.keyframes import KeyframeError
 from engine.device import DeviceError
 from engine.ingest import IngestError, IngestRequest, ingest
 from engine.restore import Progress as ProgressCallback
@@ -46,6 +47,7 @@ def reports_errors(function: F) -> F:
             MediaError,
             ConfigError,
             UnsafeClipIdError,
+            KeyframeError,
         ) as exc:
             errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise SystemExit(1) from exc
@@ -124,6 +126,11 @@ def common(function: F) -> F:
             "--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True
         ),
         click.option("--frames", "frame_range", metavar="A:B", help="Only frames A to B-1."),
+        click.option(
+            "--keyframes",
+            type=click.Path(path_type=Path),
+            help="A folder of coloured keyframes (PNG or TIFF named by frame index) to colour the clip from.",
+        ),
         click.option("-v", "--verbose", is_flag=True, help="Log what each pass does."),
     ]
     for option in reversed(options):
@@ -162,6 +169,7 @@ def restore(
     scale: str | None,
     device: str,
     frame_range: str | None,
+    keyframes: Path | None,
     verbose: bool,
 ) -> None:
     """Restore SCAN into OUT: same frames and rate, SCAN's size times --scale."""
@@ -172,7 +180,13 @@ def restore(
     frames = _frames(frame_range)
     with progress_bar() as update:
         job = open_job(
-            scan, preset, scale=int(scale) if scale else None, device=device, frames=frames, progress=update
+            scan,
+            preset,
+            scale=int(scale) if scale else None,
+            device=device,
+            frames=frames,
+            keyframes=keyframes,
+            progress=update,
         )  # type: ignore[arg-type]
         if stages_sheet is not None:
             from engine.sheet import stages_sheet as draw_sheet
@@ -187,7 +201,8 @@ def restore(
         assert out is not None
         fps = restore_file(job, out, preset, update)
     width, height = job.restored_size
-    console.print(f"restored {job.frame_count} frames ({width}x{height}) at {fps:.1f} fps -> {out}")
+    coloured = f", coloured from {len(job.keyframes)} keyframes" if job.keyframes else ""
+    console.print(f"restored {job.frame_count} frames ({width}x{height}){coloured} at {fps:.1f} fps -> {out}")
     if job.damaged:
         console.print(
             f"[yellow]{len(job.damaged)} frames could not be decoded and were filled from neighbours (see the log)[/]"
@@ -215,6 +230,7 @@ def ingest_command(
     scale: str | None,
     device: str,
     frame_range: str | None,
+    keyframes: Path | None,
     verbose: bool,
 ) -> None:
     """Restore SCAN and add it, beside its original, to the library in one commit. A run that
@@ -230,7 +246,13 @@ def ingest_command(
         ) from exc
     with progress_bar() as update:
         job = open_job(
-            scan, preset, scale=int(scale) if scale else None, device=device, frames=frames, progress=update
+            scan,
+            preset,
+            scale=int(scale) if scale else None,
+            device=device,
+            frames=frames,
+            keyframes=keyframes,
+            progress=update,
         )  # type: ignore[arg-type]
         request = IngestRequest(library, job, preset, preset_name, clip_id, title, year, replace)
         clip = ingest(request, update)

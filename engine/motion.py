@@ -128,21 +128,30 @@ def gradients(image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def _lucas_kanade(
-    ref: torch.Tensor, mov: torch.Tensor, flow: torch.Tensor, window: float, iterations: int
+    ref: torch.Tensor,
+    mov: torch.Tensor,
+    flow: torch.Tensor,
+    window: float,
+    iterations: int,
+    regulariser: float,
+    robust: bool,
 ) -> torch.Tensor:
     for _ in range(iterations):
         warped = warp(mov, flow)
         gx, gy = gradients(0.5 * (warped + ref))
         diff = warped - ref
         # Cauchy weights: dirt, scratches and occlusions (large differences) barely pull the flow
-        scale = ROBUST_SCALE * diff.abs().flatten(1).median(dim=1).values.clamp(min=1e-3).view(-1, 1, 1, 1)
-        weight = 1.0 / (1.0 + (diff / scale) ** 2)
+        weight = torch.ones_like(diff)
+        if robust:
+            scale = ROBUST_SCALE * diff.abs().flatten(1).median(dim=1).values.clamp(min=1e-3).view(
+                -1, 1, 1, 1
+            )
+            weight = 1.0 / (1.0 + (diff / scale) ** 2)
         gx, gy = gx * weight, gy * weight
         products = torch.cat(
             (gx * gx / weight, gx * gy / weight, gy * gy / weight, gx * diff, gy * diff), dim=1
         )
         a11, a12, a22, b1, b2 = blur(products, window).unbind(dim=1)
-        regulariser = 1e-5
         a11, a22 = a11 + regulariser, a22 + regulariser
         det = a11 * a22 - a12 * a12
         du = -(a22 * b1 - a12 * b2) / det
@@ -159,10 +168,16 @@ def dense_flow(
     iterations: int = 2,
     window: float = 3.0,
     finest: int = 1,
+    regulariser: float = 1e-5,
+    robust: bool = True,
 ) -> torch.Tensor:
     """Flow ``(N, 2, H, W)`` from ``ref`` to ``mov`` (``(N, 1, H, W)``), starting from the
     global ``shift`` ``(N, 2)``. Estimated on a pyramid from 1/2^levels to half size (Gaussian
-    ``window`` in pixels of each level) and brought up to full size: smooth, to about 0.2 px."""
+    ``window`` in pixels of each level) and brought up to full size: smooth, to about 0.2 px.
+    ``regulariser`` (squared intensity gradient per pixel) holds the flow at the coarser
+    level's estimate where the picture is too flat to say more. ``robust`` lets large
+    differences (dirt, occlusions) barely pull the flow; without it, a moving object that
+    differs much from what is behind it pulls its own flow (what the colour stage needs)."""
     n, _, h, w = ref.shape
     pyramid = [(blur(ref, 1.0), blur(mov, 1.0))]
     for _ in range(levels):
@@ -175,7 +190,7 @@ def dense_flow(
         a, b = pyramid[level]
         if flow.shape[-2:] != a.shape[-2:]:
             flow = 2.0 * F.interpolate(flow, size=a.shape[-2:], mode="bilinear", align_corners=False)
-        flow = _lucas_kanade(a, b, flow, window, iterations)
+        flow = _lucas_kanade(a, b, flow, window, iterations, regulariser, robust)
     if finest == 0:
         return flow
     return 2.0**finest * F.interpolate(flow, size=(h, w), mode="bilinear", align_corners=False)

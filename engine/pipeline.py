@@ -10,7 +10,7 @@ window, for the frames being output, and shared by the dust and grain stages.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +20,7 @@ from torch import nn
 
 from config.presets import Preset
 from engine.analysis import ClipMotion
+from engine.modules import Compiler, ModuleRunner, eager
 from engine.motion import blur, dense_flow, inside, warp
 from engine.noise import spatial_noise
 from engine.stages.dust import RemoveDust
@@ -43,15 +44,17 @@ CHROMA_BLUR = 1.0
 """Smoothing of a colour scan's chroma (scan pixels): its grain, which the eye sees least."""
 STAGE_NAMES = ("scan", "weave", "flicker", "dust", "scratches", "grain", "upscale")
 
-Compiler = Callable[[nn.Module, tuple[torch.Tensor, ...]], Callable[..., torch.Tensor]]
-
 
 class MotionEstimator(nn.Module):
     """Dense flow from ``ref`` to ``mov`` (``(N, 1, H, W)``), starting from the global ``shift``
-    ``(N, 2)``: see :func:`engine.motion.dense_flow`."""
+    ``(N, 2)``; ``settings`` are :func:`engine.motion.dense_flow`'s keyword arguments."""
+
+    def __init__(self, **settings: float | int | bool) -> None:
+        super().__init__()
+        self.settings = settings
 
     def forward(self, ref: torch.Tensor, mov: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
-        return dense_flow(ref, mov, shift)
+        return dense_flow(ref, mov, shift, **self.settings)
 
 
 class Warp(nn.Module):
@@ -59,11 +62,6 @@ class Warp(nn.Module):
 
     def forward(self, image: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
         return warp(image, flow, mode="bicubic").clamp(0.0, 1.0)
-
-
-def eager(module: nn.Module, example: tuple[torch.Tensor, ...]) -> Callable[..., torch.Tensor]:
-    """The module itself: the CPU path (and the reference the compiled path is checked against)."""
-    return module
 
 
 @dataclass
@@ -97,19 +95,12 @@ class Restorer:
             "grain": ReduceGrain(preset.grain.strength, preset.grain_keep),
             "upscale": Upscale(self.scale),
         }
-        self._compiled: dict[tuple[str, tuple[tuple[int, ...], ...]], Callable[..., torch.Tensor]] = {}
+        self._run = ModuleRunner(self.modules, compiler)
 
     def enabled(self, stage: str) -> bool:
         """Whether a stage runs in this preset."""
         setting = getattr(self.preset, stage)
         return bool(setting.enabled and setting.strength > 0)
-
-    def _run(self, name: str, *inputs: torch.Tensor) -> torch.Tensor:
-        key = (name, tuple(tuple(x.shape) for x in inputs))
-        if key not in self._compiled:
-            self._compiled[key] = self.compiler(self.modules[name], inputs)
-        with torch.inference_mode():
-            return self._compiled[key](*inputs)
 
     def _tensor(self, array: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(np.ascontiguousarray(array)).to(self.device, torch.float32)

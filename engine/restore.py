@@ -4,6 +4,7 @@ stages window by window, then the encoder."""
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -13,17 +14,23 @@ import numpy as np
 import torch
 
 from config.presets import Preset
-from content.media import EncodeSettings, VideoWriter
+from content.media import LOSSLESS, EncodeSettings, VideoWriter, read_frames
 from engine.accelerate import tensorrt_compiler
 from engine.analysis import ClipMotion, camera_path, measure_steps
+from engine.colour.keyframes import FrameMatch, Keyframe, KeyframeError, check_sizes, read_keyframes
+from engine.colour.propagate import Colourist, TraceStore, colour_windows
 from engine.device import DeviceChoice, choose_device
-from engine.pipeline import MARGIN, Restorer, eager
+from engine.modules import eager
+from engine.pipeline import CORE, MARGIN, Restorer
 from engine.scan import Scan, ScanError
 
 log = logging.getLogger("mutoscope.engine")
 
 Progress = Callable[[str, int, int], None]
-"""``progress(phase, done, total)``: phase is ``analysing`` or ``restoring``."""
+"""``progress(phase, done, total)``: phase is ``analysing``, ``restoring``, and with keyframes
+``tracing`` and ``colouring``."""
+Watcher = Callable[[int, np.ndarray], None]
+"""``watch(index, luma)``: sees every scan frame (``(H, W)`` ``uint8``) of the first pass."""
 
 
 def parse_frames(spec: str | None) -> tuple[int, int | None]:
@@ -45,7 +52,8 @@ def parse_frames(spec: str | None) -> tuple[int, int | None]:
 class Job:
     """A scan opened for restoration: frames ``start .. start + frame_count - 1`` of it, their
     camera motion, and the restorer that will run; ``colour``: restored in colour (a colour
-    scan and a preset with ``colour_scan``), else as greyscale film."""
+    scan and a preset with ``colour_scan``), else as greyscale film; ``keyframes``: the
+    archivist's coloured frames within the range, to colour the restored clip from."""
 
     scan: Scan
     start: int
@@ -54,6 +62,8 @@ class Job:
     restorer: Restorer
     damaged: list[int] = field(default_factory=list)
     colour: bool = False
+    keyframes: list[Keyframe] = field(default_factory=list)
+    no_keyframe: str = "grey"
 
     @property
     def restored_size(self) -> tuple[int, int]:
@@ -66,6 +76,38 @@ class Job:
         frames = self.scan.frames(read_from, self.start + self.frame_count, self.colour)
         return self.restorer.run(frames, self.motion, first)
 
+    def colourist(self) -> Colourist:
+        """The colour stage for this clip's keyframes, on the restorer's device and compiler."""
+        return Colourist(
+            {k.index - self.start: k.rgb for k in self.keyframes},
+            self.motion.shot,
+            self.restored_size[0],
+            self.restorer.scale,
+            self.restorer.device,
+            self.restorer.compiler,
+            self.no_keyframe,
+        )
+
+    def coloured(
+        self, lumas: list[Path], work: Path, progress: Progress | None = None
+    ) -> Iterator[np.ndarray]:
+        """Every frame in colour from the keyframes, ``(H, W, 3)`` ``uint8``, in order, given
+        the restored greyscale frames of each window in the lossless files ``lumas`` (read
+        backward, then forward); the backward pass waits in ``work``."""
+        return colour_windows(
+            self.colourist(),
+            lambda w: list(read_frames(lumas[w], "gray")),
+            self.frame_count,
+            CORE,
+            TraceStore(work),
+            progress,
+        )
+
+
+def luma_path(folder: Path, window: int) -> Path:
+    """Where a window's restored greyscale frames wait for the colour stage (lossless)."""
+    return folder / f"luma-{window:06d}.mkv"
+
 
 def open_job(
     scan_path: Path,
@@ -74,19 +116,36 @@ def open_job(
     scale: int | None = None,
     device: DeviceChoice = "auto",
     frames: tuple[int, int | None] = (0, None),
+    keyframes: Path | None = None,
     progress: Progress | None = None,
+    watch: Watcher | None = None,
 ) -> Job:
-    """Check the device, read the scan once (frame count, damage, motion) and set up the stages.
-    Raises :class:`engine.scan.ScanError` or :class:`engine.device.DeviceError`."""
+    """Check the device and the ``keyframes`` folder, read the scan once (frame count, damage,
+    motion; each frame also shown to ``watch``) and set up the stages. Raises
+    :class:`engine.scan.ScanError`, :class:`engine.device.DeviceError` or
+    :class:`engine.colour.keyframes.KeyframeError`."""
     where = choose_device(device)
     scan = Scan(scan_path)
+    factor = scale or preset.scale
+    keys = read_keyframes(keyframes) if keyframes is not None else []
+    if keys and preset.colour_scan and scan.colour:
+        raise KeyframeError(
+            f"{keyframes}: keyframes colour a greyscale restoration, but this preset keeps the colour scan's own colour "
+            "(colour_scan = true); choose a preset without it"
+        )
+    check_sizes(keys, (scan.width, scan.height), (scan.width * factor, scan.height * factor))
     start, stop = frames
+    keys = [k for k in keys if k.index >= start and (stop is None or k.index < stop)]
+    match = FrameMatch(keys)
     seen = 0
     expected = max(min(stop or scan.expected_frames, scan.expected_frames or stop or 0) - start, 0)
 
     def counted() -> Iterator[np.ndarray]:
         nonlocal seen
         for frame in scan.frames(start, stop):
+            match.see(start + seen, frame)
+            if watch:
+                watch(start + seen, frame)
             seen += 1
             yield frame
 
@@ -97,6 +156,7 @@ def open_job(
         raise ScanError(
             f"{scan_path}: --frames asks for frames up to {stop - 1}, but the scan ends at frame {start + seen - 1}"
         )
+    match.check(seen, start)
     motion = camera_path(steps, shots, preset.weave.strength if preset.weave.enabled else 0.0, vignette)
     compiler = tensorrt_compiler() if where.type == "cuda" else eager
     restorer = Restorer(preset, where, compiler, scale)
@@ -104,24 +164,68 @@ def open_job(
     colour = preset.colour_scan and scan.colour
     if preset.colour_scan and not scan.colour:
         log.info("%s: the preset keeps colour, but the scan is greyscale", scan_path)
-    return Job(scan, start, seen, motion, restorer, list(scan.damaged), colour)
+    job = Job(scan, start, seen, motion, restorer, list(scan.damaged), colour, keys, preset.no_keyframe)
+    if keys:
+        becomes = (
+            "takes the nearest keyframe's palette"
+            if preset.no_keyframe == "nearest-palette"
+            else "stays greyscale"
+        )
+        for first, last in job.colourist().unkeyed_shots():
+            log.warning(
+                "%s: the shot of frames %d to %d has no keyframe; it %s (preset no_keyframe = %r)",
+                scan_path, start + first, start + last, becomes, preset.no_keyframe,
+            )  # fmt: skip
+    return job
 
 
 def restore_file(job: Job, out: Path, preset: Preset, progress: Progress | None = None) -> float:
-    """Write the restored clip to ``out`` (written beside it and renamed when whole); returns
-    frames per second of the restoration, decode and encode included."""
+    """Write the restored clip to ``out`` (written beside it and renamed when whole), coloured
+    from the job's keyframes if it has any; returns frames per second of the whole job, decode
+    and encode included."""
     width, height = job.restored_size
     partial = out.with_name(f".{out.stem}.partial{out.suffix}")
+    work = out.with_name(f".{out.stem}.colour-work")
     settings = EncodeSettings(crf=preset.crf, gop=preset.gop)
     began = time.perf_counter()
     try:
         with VideoWriter(partial, job.scan.fps, width, height, settings) as writer, torch.inference_mode():
-            for done, (_, restored) in enumerate(job.frames(), start=1):
-                writer.write(restored)
-                if progress:
+            restored = (frame for _, frame in job.frames())
+            if job.keyframes:
+                work.mkdir(exist_ok=True)
+                lumas = write_lumas(job, restored, work, 0, progress)
+                restored = job.coloured(lumas, work, progress)
+            for done, frame in enumerate(restored, start=1):
+                writer.write(frame)
+                if progress and not job.keyframes:
                     progress("restoring", done, job.frame_count)
         partial.replace(out)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     return job.frame_count / (time.perf_counter() - began)
+
+
+def write_lumas(
+    job: Job,
+    restored: Iterator[np.ndarray],
+    folder: Path,
+    first_window: int,
+    progress: Progress | None = None,
+) -> list[Path]:
+    """Keep the restored greyscale frames from window ``first_window`` on, one lossless file per
+    window (:func:`luma_path`, each renamed into place when whole); returns every window's file."""
+    windows = -(-job.frame_count // CORE)
+    for window in range(first_window, windows):
+        path = luma_path(folder, window)
+        partial = path.with_name(f".{path.stem}.partial.mkv")
+        count = min(CORE, job.frame_count - window * CORE)
+        with VideoWriter(partial, job.scan.fps, *job.restored_size, LOSSLESS) as writer:
+            for i in range(count):
+                writer.write(next(restored))
+                if progress:
+                    progress("restoring", window * CORE + i + 1, job.frame_count)
+        partial.replace(path)
+    return [luma_path(folder, w) for w in range(windows)]

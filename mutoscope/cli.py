@@ -19,6 +19,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "keys": ("player.control.cli:keys_group", "Make CURVE keys for a conductor beyond its own PC."),
     "restore": ("engine.cli:restore", "Restore a scan into a video file, or draw its stages sheet."),
     "ingest": ("engine.cli:ingest_command", "Restore a scan and add it to a library beside its original."),
+    "keyframes": (
+        "engine.colour.cli:keyframes_group",
+        "Choose and export the frames an archivist colours by hand.",
+    ),
 }
 
 

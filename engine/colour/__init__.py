@@ -1,0 +1,1 @@
+"""Colour from keyframes: the archivist's chroma carried along motion onto every frame."""

@@ -1,0 +1,142 @@
+"""The colour stage's operations: chroma carried one frame along motion, unsure chroma filled
+from sure neighbours guided by lightness edges, and chroma brought up to a finer lightness.
+
+Lightness is ``L*/100`` ``(N, 1, H, W)`` in [0, 1]; chroma ``(N, 2, H, W)`` CIELAB ``(a*, b*)``;
+confidence ``(N, 1, H, W)`` in [0, 1] (1: known, from a keyframe or sure motion; 0: a guess).
+Each operation is a plain function and a thin :class:`torch.nn.Module` (the unit the GPU path
+compiles), as the restoration stages are.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from engine.colour.palette import apply_palette
+from engine.motion import blur, inside, warp
+
+MATCH_TOLERANCE = 0.04
+"""Lightness difference (``L*/100``, after a light blur) up to which a motion match is sure;
+at twice that it is not at all. Occlusions, new objects and flow errors differ by more."""
+NOISE_FACTOR = 3.0
+"""The tolerance grows by this many times the frame's median mismatch (grain, flicker left)."""
+STEP_DECAY = 0.99
+"""Confidence kept per frame carried: far keyframes count a little less."""
+EDGE_SIGMA = 0.06
+"""Lightness difference (``L*/100``) across which chroma passes at weight exp(-1/2)."""
+
+
+def _neighbours(x: torch.Tensor) -> torch.Tensor:
+    """``(N, C, h, w)`` -> ``(N, C, 9, h, w)``: each pixel's 3x3 neighbourhood, borders repeated."""
+    n, c, h, w = x.shape
+    return F.unfold(F.pad(x, (1, 1, 1, 1), mode="replicate"), 3).view(n, c, 9, h, w)
+
+
+def _spatial(h: int, w: int, size: tuple[int, int], like: torch.Tensor) -> torch.Tensor:
+    """``(9, H, W)`` Gaussian weight of each of a fine pixel's 3x3 coarse neighbours by their
+    distance (in coarse pixels) from it, for a coarse grid ``(h, w)`` under a fine ``size``."""
+    big_h, big_w = size
+    ys = (torch.arange(big_h, dtype=like.dtype, device=like.device) + 0.5) * h / big_h - 0.5
+    xs = (torch.arange(big_w, dtype=like.dtype, device=like.device) + 0.5) * w / big_w - 0.5
+    # the parent cell nearest-neighbour upsampling picks, and the offset from its centre
+    py = torch.floor((torch.arange(big_h, dtype=like.dtype, device=like.device) + 0.5) * h / big_h)
+    px = torch.floor((torch.arange(big_w, dtype=like.dtype, device=like.device) + 0.5) * w / big_w)
+    dy, dx = ys - py, xs - px
+    offsets = torch.tensor([-1.0, 0.0, 1.0], dtype=like.dtype, device=like.device)
+    wy = torch.exp(-0.5 * (dy[None, :] - offsets[:, None]) ** 2)  # (3, H)
+    wx = torch.exp(-0.5 * (dx[None, :] - offsets[:, None]) ** 2)  # (3, W)
+    return (wy[:, None, :, None] * wx[None, :, None, :]).reshape(9, big_h, big_w)
+
+
+def joint_upsample(
+    values: torch.Tensor, coarse: torch.Tensor, fine: torch.Tensor, sigma: float = EDGE_SIGMA
+) -> torch.Tensor:
+    """Joint bilateral upsampling: ``values`` ``(N, C, h, w)`` on the grid of the lightness
+    ``coarse`` ``(N, 1, h, w)``, brought to the grid of ``fine`` ``(N, 1, H, W)``. Each fine pixel
+    takes its 3x3 coarse neighbours weighted by distance and by how close their lightness is to
+    its own, so values stay on their side of an edge."""
+    n, c, h, w = values.shape
+    size = fine.shape[-2:]
+    stacked = _neighbours(torch.cat((values, coarse), dim=1)).flatten(1, 2)
+    stacked = F.interpolate(stacked, size=size, mode="nearest").view(n, c + 1, 9, *size)
+    near, light = stacked[:, :c], stacked[:, c:]
+    weight = _spatial(h, w, size, values) * torch.exp(-0.5 * ((light - fine.unsqueeze(2)) / sigma) ** 2)
+    weight = weight + 1e-6
+    return (near * weight).sum(dim=2) / weight.sum(dim=2)
+
+
+def fill(
+    chroma: torch.Tensor, confidence: torch.Tensor, lightness: torch.Tensor, colours: torch.Tensor
+) -> torch.Tensor:
+    """Chroma everywhere: known chroma kept where ``confidence`` is 1, and the rest filled from
+    sure regions nearby, coarse to fine over a pyramid, each level brought up by
+    :func:`joint_upsample` so the fill stops at lightness edges. Far from anything sure, the
+    keyframe's palette ``colours`` ``(N, 2, BINS)`` guesses by lightness."""
+    levels = max(int(math.log2(min(chroma.shape[-2:]) / 8)), 1)
+    pyramid = [(chroma * confidence, confidence, lightness)]
+    for _ in range(levels):
+        pyramid.append(tuple(F.avg_pool2d(t, 2, ceil_mode=True) for t in pyramid[-1]))  # type: ignore[arg-type]
+    weighted, weight, light = pyramid[-1]
+    estimate = weighted + (1.0 - weight) * apply_palette(colours, light)
+    for level in range(levels - 1, -1, -1):
+        weighted, weight, light = pyramid[level]
+        guess = joint_upsample(estimate, pyramid[level + 1][2], light)
+        known = weighted / weight.clamp(min=1e-6)
+        estimate = weight * known + (1.0 - weight) * guess
+    return estimate
+
+
+def carry(
+    chroma: torch.Tensor,
+    confidence: torch.Tensor,
+    previous: torch.Tensor,
+    current: torch.Tensor,
+    flow: torch.Tensor,
+    colours: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Carry ``chroma`` and ``confidence`` of the frame with lightness ``previous`` onto the
+    frame with lightness ``current`` along ``flow`` ``(N, 2, H, W)`` (from current to previous:
+    ``previous(x + flow(x)) ≈ current(x)``). Confidence falls where the match is poor or the
+    motion leaves the frame; unsure chroma is then filled by :func:`fill` with the palette
+    ``colours``."""
+    moved = warp(torch.cat((chroma, confidence, previous), dim=1), flow)
+    difference = blur(moved[:, 3:], 1.5) - blur(current, 1.5)
+    typical = difference.abs().flatten(1).median(dim=1).values.view(-1, 1, 1, 1)
+    mismatch = difference / (MATCH_TOLERANCE + NOISE_FACTOR * typical)
+    sure = (2.0 - mismatch.abs()).clamp(0.0, 1.0) * inside(flow)
+    known = (moved[:, 2:3] * sure * STEP_DECAY).clamp(0.0, 1.0)
+    return fill(moved[:, :2], known, current, colours), known
+
+
+class Carry(nn.Module):
+    """:func:`carry` as a module."""
+
+    def forward(
+        self,
+        chroma: torch.Tensor,
+        confidence: torch.Tensor,
+        previous: torch.Tensor,
+        current: torch.Tensor,
+        flow: torch.Tensor,
+        colours: torch.Tensor,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        return carry(chroma, confidence, previous, current, flow, colours)
+
+
+class Fill(nn.Module):
+    """:func:`fill` as a module."""
+
+    def forward(
+        self, chroma: torch.Tensor, confidence: torch.Tensor, lightness: torch.Tensor, colours: torch.Tensor
+    ) -> torch.Tensor:
+        return fill(chroma, confidence, lightness, colours)
+
+
+class JointUpsample(nn.Module):
+    """:func:`joint_upsample` as a module."""
+
+    def forward(self, values: torch.Tensor, coarse: torch.Tensor, fine: torch.Tensor) -> torch.Tensor:
+        return joint_upsample(values, coarse, fine)
