@@ -31,8 +31,10 @@ $(STAMP): pyproject.toml .system-ready
 demo: $(STAMP)
 	$(BIN)/mutoscope demo-source $(DEMO)/source --overwrite
 	$(BIN)/mutoscope config check config/examples/demo.toml
+	$(BIN)/mutoscope keyframes suggest $(DEMO)/source/scan.mkv
 	$(BIN)/mutoscope ingest $(DEMO)/source/scan.mkv --library $(DEMO)/library \
-		--id demo --title "Rocket and astronaut (demo)" --year 1924 --replace
+		--id demo --title "Rocket and astronaut (demo)" --year 1924 --replace \
+		--keyframes $(DEMO)/source/keyframes
 	$(BIN)/mutoscope restore $(DEMO)/source/scan.mkv --stages-sheet $(DEMO)/stages.png
 	$(BIN)/mutoscope library verify --library $(DEMO)/library
 	$(BIN)/mutoscope library list --library $(DEMO)/library

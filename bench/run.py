@@ -28,11 +28,12 @@ def main() -> None:
     parser.add_argument("--cases", nargs="*", help="player: case names to run (default: all)")
     args = parser.parse_args()
 
-    from bench import conductor, engine, foundation, player
+    from bench import colour, conductor, engine, foundation, player
 
     suites: dict[str, Callable[[], dict[str, Any]]] = {
         "foundation": foundation.run,
         "engine": engine.run,
+        "colour": colour.run,
         "player": lambda: player.run(args.seconds, args.soak_minutes, args.cases),
         "conductor": conductor.run,
     }

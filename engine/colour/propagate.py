@@ -170,6 +170,7 @@ class TraceStore:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
 
     def path(self, window: int) -> Path:
         """Where window ``window`` is kept."""
