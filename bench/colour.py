@@ -134,7 +134,7 @@ def run() -> dict[str, Any]:
             job = open_job(source.scan, BUILTIN_PRESETS["standard"], device="cpu", watch=meter.see)
             restored = np.stack([r for _, r in job.frames()])
             truth = list(read_frames(source.truth))
-            suggested = [s.index for s in suggest(job, meter.change)]
+            suggested = [s.index for s in suggest(job, meter.thumbnails)]
             clip = {
                 "frames": len(restored),
                 "suggested": _judge(restored, truth, job.motion.shot, suggested, Path(tmp) / f"{name}-s"),

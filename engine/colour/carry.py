@@ -90,25 +90,30 @@ def fill(
 
 
 def carry(
-    chroma: torch.Tensor,
+    reach: torch.Tensor,
     confidence: torch.Tensor,
     previous: torch.Tensor,
     current: torch.Tensor,
     flow: torch.Tensor,
+    key: torch.Tensor,
     colours: torch.Tensor,
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Carry ``chroma`` and ``confidence`` of the frame with lightness ``previous`` onto the
-    frame with lightness ``current`` along ``flow`` ``(N, 2, H, W)`` (from current to previous:
-    ``previous(x + flow(x)) ≈ current(x)``). Confidence falls where the match is poor or the
-    motion leaves the frame; unsure chroma is then filled by :func:`fill` with the palette
-    ``colours``."""
-    moved = warp(torch.cat((chroma, confidence, previous), dim=1), flow)
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Carry the keyframe's chroma one frame on: from the frame with lightness ``previous``,
+    where each pixel's place in the keyframe is ``reach`` ``(N, 2, H, W)`` (a flow into the
+    keyframe) and its ``confidence``, to the frame with lightness ``current``, along ``flow``
+    (from current to previous: ``previous(x + flow(x)) ≈ current(x)``). Chroma is sampled once
+    from the keyframe's ``key`` ``(N, 2, H, W)`` at the composed place, so it does not blur
+    frame after frame. Confidence falls where the match is poor or the motion leaves the frame;
+    unsure chroma is filled by :func:`fill` with the keyframe's palette ``colours``. Returns
+    ``(chroma, confidence, reach)`` for the current frame."""
+    moved = warp(torch.cat((reach, confidence, previous), dim=1), flow)
+    reach = flow + moved[:, :2]
     difference = blur(moved[:, 3:], 1.5) - blur(current, 1.5)
     typical = difference.abs().flatten(1).median(dim=1).values.view(-1, 1, 1, 1)
     mismatch = difference / (MATCH_TOLERANCE + NOISE_FACTOR * typical)
-    sure = (2.0 - mismatch.abs()).clamp(0.0, 1.0) * inside(flow)
+    sure = (2.0 - mismatch.abs()).clamp(0.0, 1.0) * inside(reach)
     known = (moved[:, 2:3] * sure * STEP_DECAY).clamp(0.0, 1.0)
-    return fill(moved[:, :2], known, current, colours), known
+    return fill(warp(key, reach), known, current, colours), known, reach
 
 
 class Carry(nn.Module):
@@ -116,14 +121,15 @@ class Carry(nn.Module):
 
     def forward(
         self,
-        chroma: torch.Tensor,
+        reach: torch.Tensor,
         confidence: torch.Tensor,
         previous: torch.Tensor,
         current: torch.Tensor,
         flow: torch.Tensor,
+        key: torch.Tensor,
         colours: torch.Tensor,
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        return carry(chroma, confidence, previous, current, flow, colours)
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        return carry(reach, confidence, previous, current, flow, key, colours)
 
 
 class Fill(nn.Module):

@@ -30,7 +30,7 @@ def suggest_command(scan: Path, count: int | None, frame_range: str | None, verb
     with progress_bar() as update:
         job = open_job(scan, _preset("standard", None), device="cpu", frames=_frames(frame_range),
                        progress=update, watch=meter.see)  # fmt: skip
-    picks = suggest(job, meter.change, count)
+    picks = suggest(job, meter.thumbnails, count)
     fps = float(job.scan.fps)
     for pick in picks:
         console.print(f"{pick.index:6d}  {pick.index / fps:7.2f} s  {pick.reason}")

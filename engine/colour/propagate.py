@@ -43,11 +43,14 @@ NoKeyframe = str
 @dataclass
 class Carried:
     """Chroma carried onto one frame at the working size: ``chroma`` ``(1, 2, h, w)`` CIELAB
-    ab, ``confidence`` ``(1, 1, h, w)`` in [0, 1], from the keyframe at clip frame ``source``."""
+    ab, ``confidence`` ``(1, 1, h, w)`` in [0, 1], from the keyframe at clip frame ``source``;
+    ``reach`` ``(1, 2, h, w)``: where each pixel lies in that keyframe (a flow into it; not
+    stored by :class:`TraceStore`)."""
 
     chroma: torch.Tensor
     confidence: torch.Tensor
     source: int
+    reach: torch.Tensor | None = None
 
 
 @dataclass
@@ -127,16 +130,21 @@ class Colourist:
         a keyframe starts afresh, a cut stops the colour."""
         if index in self._rgb:
             key = self._key(index)
-            return Carried(key.work, torch.ones_like(current), index)
-        if state is None or previous is None or self.shot[index] != self.shot[state.source]:
+            return Carried(key.work, torch.ones_like(current), index, torch.zeros_like(key.work))
+        if (
+            state is None
+            or state.reach is None
+            or previous is None
+            or self.shot[index] != self.shot[state.source]
+        ):
             return None
         shift, _ = phase_correlate(current, previous)
         flow = self._run("motion", current, previous, shift)
-        chroma, confidence = self._run(
-            "carry", state.chroma, state.confidence, previous, current, flow, self._key(state.source).palette
+        key = self._key(state.source)
+        chroma, confidence, reach = self._run(
+            "carry", state.reach, state.confidence, previous, current, flow, key.work, key.palette
         )
-        # held in half precision, as stored: a resumed pass gives what an unbroken one gives
-        return Carried(chroma.half().float(), confidence.half().float(), state.source)
+        return Carried(chroma, confidence, state.source, reach)
 
     def blend(
         self,

@@ -1,10 +1,8 @@
 """Which frames the archivist should colour, and those frames restored and greyscale to colour.
 
 A suggestion starts every shot with its first frame, then adds, one at a time, the frame that
-has changed most from every frame chosen so far in its shot. Change between two frames of a
-shot is the sum, over the frames between, of the share of the picture that moved in (the
-camera's step over the frame's size) and of how much the picture itself changed (one minus the
-correlation of small thumbnails of consecutive frames).
+differs most from every frame chosen so far in its shot: one minus the correlation of small
+thumbnails, which falls as a pan, a zoom or a moving crowd brings in what no chosen frame shows.
 """
 
 from __future__ import annotations
@@ -33,19 +31,15 @@ class Suggestion:
 
 
 class ChangeMeter:
-    """Watches the first pass over a scan (:meth:`see` each frame) for how much each frame's
-    picture differs from the one before."""
+    """Watches the first pass over a scan (:meth:`see` each frame) and keeps a small thumbnail of
+    each frame (``THUMB_WIDTH`` pixels wide, half precision: about 2 KB a frame)."""
 
     def __init__(self) -> None:
-        self.change: list[float] = []
-        self._previous: np.ndarray | None = None
+        self.thumbnails: list[np.ndarray] = []
 
     def see(self, index: int, luma: np.ndarray) -> None:
         """Take scan frame ``index`` (``(H, W)`` ``uint8``), in order."""
-        thumb = thumbnail(luma)
-        previous, self._previous = self._previous, thumb
-        same = previous is not None and previous.shape == thumb.shape
-        self.change.append(1.0 - float((previous * thumb).sum()) if same else 0.0)
+        self.thumbnails.append(thumbnail(luma).astype(np.float16))
 
 
 def default_count(job: Job) -> int:
@@ -54,34 +48,32 @@ def default_count(job: Job) -> int:
     return int(job.motion.shot.max()) + 1 + math.ceil(seconds / SECONDS_PER_KEYFRAME)
 
 
-def suggest(job: Job, change: list[float], count: int | None = None) -> list[Suggestion]:
+def suggest(job: Job, thumbnails: list[np.ndarray], count: int | None = None) -> list[Suggestion]:
     """Up to ``count`` (default :func:`default_count`) frames to colour, in frame order, for a
-    clip opened as ``job`` whose first pass ``change`` (:class:`ChangeMeter`) watched; every
-    shot gets one even if that is more than ``count``."""
+    clip opened as ``job`` whose first pass :class:`ChangeMeter` watched (``thumbnails``, one
+    per frame); every shot gets one even if that is more than ``count``."""
     shot = job.motion.shot
-    width, height = job.scan.width, job.scan.height
-    moved = np.abs(job.motion.steps) / np.array([width, height])
-    step = moved.sum(axis=1) + np.clip(np.asarray(change[: len(shot)], dtype=np.float64), 0.0, 2.0)
-    step[np.r_[True, np.diff(shot) != 0]] = 0.0
-    travelled = np.zeros(len(shot))
-    for s in np.unique(shot):
-        rows = np.flatnonzero(shot == s)
-        travelled[rows] = np.cumsum(step[rows])
+    thumbs = np.stack(thumbnails[: len(shot)]).astype(np.float32).reshape(len(shot), -1)
     starts = np.flatnonzero(np.r_[True, np.diff(shot) != 0])
     chosen = {int(i): f"first frame of shot {int(shot[i]) + 1}" for i in starts}
     distance = np.full(len(shot), np.inf)
+    nearest = np.zeros(len(shot), dtype=np.int64)
+
+    def take(pick: int) -> None:
+        rows = shot == shot[pick]
+        unlike = 1.0 - thumbs @ thumbs[pick]
+        closer = rows & (unlike < distance)
+        distance[closer], nearest[closer] = unlike[closer], pick
+
     for i in chosen:
-        rows = shot == shot[i]
-        distance[rows] = np.minimum(distance[rows], np.abs(travelled[rows] - travelled[i]))
+        take(i)
     target = count if count is not None else default_count(job)
     while len(chosen) < min(target, len(shot)) and distance.max() > 0:
         pick = int(np.argmax(distance))
-        near = min(
-            (c for c in chosen if shot[c] == shot[pick]), key=lambda c: abs(travelled[c] - travelled[pick])
+        chosen[pick] = (
+            f"least like the frames chosen (closest: frame {job.start + nearest[pick]}, likeness {1 - distance[pick]:.2f})"
         )
-        chosen[pick] = f"changed most in its shot (from frame {job.start + near})"
-        rows = shot == shot[pick]
-        distance[rows] = np.minimum(distance[rows], np.abs(travelled[rows] - travelled[pick]))
+        take(pick)
     return [Suggestion(job.start + i, chosen[i]) for i in sorted(chosen)]
 
 
