@@ -132,15 +132,6 @@ class Carry(nn.Module):
         return carry(reach, confidence, previous, current, flow, key, colours)
 
 
-class Fill(nn.Module):
-    """:func:`fill` as a module."""
-
-    def forward(
-        self, chroma: torch.Tensor, confidence: torch.Tensor, lightness: torch.Tensor, colours: torch.Tensor
-    ) -> torch.Tensor:
-        return fill(chroma, confidence, lightness, colours)
-
-
 class JointUpsample(nn.Module):
     """:func:`joint_upsample` as a module."""
 

@@ -32,7 +32,7 @@ class Suggestion:
 
 class ChangeMeter:
     """Watches the first pass over a scan (:meth:`see` each frame) and keeps a small thumbnail of
-    each frame (``THUMB_WIDTH`` pixels wide, half precision: about 2 KB a frame)."""
+    each frame (``THUMB_WIDTH`` pixels wide, half precision: about 6 KB a frame)."""
 
     def __init__(self) -> None:
         self.thumbnails: list[np.ndarray] = []
