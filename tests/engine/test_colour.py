@@ -193,3 +193,29 @@ def test_ingest_with_keyframes_puts_the_coloured_clip_in_the_library(
     assert poster.shape[-2:] == (SIZE[1], SIZE[0]) and float(poster[0, 1:].norm(dim=0).amax()) > 20
     assert not any((library / ".staging").glob("relay*")), "the work folder is removed after the commit"
     shutil.rmtree(library)
+
+
+def test_a_keyframe_at_the_scan_size_colours_too(clip: ColourClip, keyframes: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "small"
+    folder.mkdir()
+    small = (SIZE[0] // 2, SIZE[1] // 2)
+    Image.open(keyframes / "0000.png").resize(small, Image.Resampling.BOX).save(folder / "0000.png")
+    out = tmp_path / "small.mp4"
+    run = mutoscope(
+        "restore",
+        str(clip.scan),
+        "-o",
+        str(out),
+        "--keyframes",
+        str(folder),
+        "--frames",
+        "0:8",
+        "--device",
+        "cpu",
+    )
+    assert run.returncode == 0, run.stderr
+    chroma = lab_frames(out)[:, 1:]
+    assert chroma.shape[-2:] == (SIZE[1], SIZE[0])
+    for i in range(8):
+        inside = torch.from_numpy(binary_erosion(clip.disc[i], iterations=6))
+        assert float((chroma[i][:, inside].mean(dim=1) - DISC_AB).norm()) < 0.35 * float(DISC_AB.norm()), i
