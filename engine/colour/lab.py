@@ -17,6 +17,19 @@ def grey_lightness(grey: torch.Tensor) -> torch.Tensor:
     return rgb_to_lab(grey.expand(-1, 3, -1, -1))[:, :1] / 100.0
 
 
+def grey8_lightness(grey: np.ndarray, device: torch.device | str = "cpu") -> torch.Tensor:
+    """``L*/100`` ``(1, 1, H, W)`` of an ``(H, W)`` ``uint8`` grey frame, by table (the same
+    values as :func:`grey_lightness`)."""
+    table = _GREY_TABLE.get(str(device))
+    if table is None:
+        levels = torch.arange(256, dtype=torch.float32, device=device).view(1, 1, 1, 256) / 255.0
+        table = _GREY_TABLE.setdefault(str(device), grey_lightness(levels).view(256))
+    return table[torch.from_numpy(grey).to(device).long()][None, None]
+
+
+_GREY_TABLE: dict[str, torch.Tensor] = {}
+
+
 def to_lab(rgb: np.ndarray, device: torch.device | str = "cpu") -> torch.Tensor:
     """``(N, H, W, 3)`` or ``(H, W, 3)`` ``uint8`` sRGB -> CIELAB ``(N, 3, H, W)`` float."""
     batch = rgb[None] if rgb.ndim == 3 else rgb

@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from engine.colour.carry import Carry, JointUpsample
-from engine.colour.lab import grey_lightness, to_lab, to_rgb8
+from engine.colour.lab import grey8_lightness, to_lab, to_rgb8
 from engine.colour.palette import apply_palette, palette
 from engine.modules import Compiler, ModuleRunner, eager
 from engine.motion import phase_correlate
@@ -119,7 +119,7 @@ class Colourist:
 
     def lightness(self, grey: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
         """``L*/100`` of a restored frame, ``(1, 1, H, W)``, and at the working size."""
-        full = grey_lightness(torch.from_numpy(grey).to(self.device, torch.float32)[None, None] / 255.0)
+        full = grey8_lightness(grey, self.device)
         return full, self._shrink(full)
 
     def step(
