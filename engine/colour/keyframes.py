@@ -3,8 +3,9 @@ scan frame it colours (``0108.png``), at the scan's size or the restored size.
 
 Every rule is checked before the long work starts, and every broken one is reported, each
 naming its file: a name that is not a frame index, two files for one frame, an image that does
-not decode, a greyscale image, a size that is neither size, an index past the end of the clip,
-and a picture that clearly shows another frame (checked during the first pass over the scan).
+not decode, a greyscale or partly transparent image, a size that is neither size, an index
+past the end of the clip, and a picture that clearly shows another frame (checked during the
+first pass over the scan).
 """
 
 from __future__ import annotations
@@ -66,6 +67,11 @@ def _decode(path: Path) -> tuple[np.ndarray | None, str | None]:
             image.load()
             if image.mode in {"L", "LA", "I", "I;16", "I;16B", "1", "F"}:
                 return None, f"{path}: is greyscale ({image.mode}); colour it before using it as a keyframe"
+            if image.has_transparency_data and np.asarray(image.convert("RGBA"))[..., 3].min() < 255:
+                return (
+                    None,
+                    f"{path}: has transparent pixels; flatten the image (merge its layers) and save it again",
+                )
             rgb = np.asarray(image.convert("RGB"))
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         return None, f"{path}: cannot be read as an image ({exc})"

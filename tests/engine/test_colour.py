@@ -108,6 +108,12 @@ BAD = {
         lambda c, d: _keyframe(c, 30).save(d / "0030.png"),
         "0030.png: has no colour",
     ),
+    "transparent": (
+        lambda c, d: (
+            _keyframe(c, 0).convert("RGBA").crop((-10, 0, SIZE[0] - 10, SIZE[1])).save(d / "0000.png")
+        ),
+        "0000.png: has transparent pixels",
+    ),
     "past the end": (
         lambda c, d: _keyframe(c, 0).save(d / "0099.png"),
         "frame 99 is past the end of the clip",
