@@ -17,7 +17,9 @@ def keyframes_group() -> None:
     """Choose and export the frames an archivist colours by hand."""
 
 
-@keyframes_group.command("suggest")
+@keyframes_group.command(
+    "suggest", short_help="Propose frames to colour: shot starts, then the most changed."
+)
 @click.argument("scan", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--count", type=click.IntRange(1), help="How many (default: one per shot and one per 6 s).")
 @click.option("--frames", "frame_range", metavar="A:B", help="Only frames A to B-1.")
@@ -38,7 +40,7 @@ def suggest_command(scan: Path, count: int | None, frame_range: str | None, verb
     console.print(f"\nto export them: mutoscope keyframes export {scan} KEYFRAMES_DIR --frames {frames}")
 
 
-@keyframes_group.command("export")
+@keyframes_group.command("export", short_help="Write frames restored and greyscale, to colour by hand.")
 @click.argument("scan", type=click.Path(path_type=Path, dir_okay=False))
 @click.argument("out_dir", type=click.Path(path_type=Path, file_okay=False))
 @click.option(
