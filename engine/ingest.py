@@ -14,24 +14,19 @@ import hashlib
 import json
 import logging
 import shutil
-from collections.abc import Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
-import numpy as np
-from PIL import Image
-
 from config.presets import Preset
 from content.importer import POSTER_POSITION
 from content.library import STAGING_DIR, Library, LibraryError
 from content.manifest import Clip, Provenance, SourceInfo, check_clip_id
-from content.media import LOSSLESS, EncodeSettings, MediaError, VideoWriter, sha256_file
+from content.media import LOSSLESS, EncodeSettings, MediaError, sha256_file
 from engine.pipeline import CORE
-from engine.restore import Job, Progress, luma_path
-from engine.segments import finished_segments, join, partial_path, publish, segment_path
+from engine.restore import Job, Progress, write_windows
+from engine.segments import finished_segments, join, segment_path
 
 log = logging.getLogger("mutoscope.engine")
 
@@ -110,7 +105,7 @@ def ingest(request: IngestRequest, progress: Progress | None = None) -> Clip:
         _restore_windows(folder, request, progress)
         return _commit(folder, request, source_sha)
     except (MediaError, OSError) as exc:
-        done = _finished_windows(folder, job) * CORE
+        done = finished_segments(folder, ("original", "luma") if job.keyframes else VERSIONS) * CORE
         reason = _disk_message(exc) or str(exc)
         raise IngestError(
             f"ingest of {request.clip_id!r} stopped: {reason}. The library {library.root} is unchanged; "
@@ -120,93 +115,21 @@ def ingest(request: IngestRequest, progress: Progress | None = None) -> Clip:
 
 def _restore_windows(folder: Path, request: IngestRequest, progress: Progress | None) -> None:
     """Restore every window not yet finished into ``folder``: both versions; or, with
-    keyframes, the original and the restored greyscale frames (:func:`engine.restore.luma_path`),
-    which the colour stage then turns into the restored version (that stage always runs whole)."""
+    keyframes, the original and the restored greyscale frames (``luma``), which the colour
+    stage then turns into the restored version (that stage always runs whole)."""
     job = request.job
     settings = EncodeSettings(crf=request.preset.crf, gop=request.preset.gop)
-    done = _finished_windows(folder, job)
+    versions = {"original": settings, "luma": LOSSLESS} if job.keyframes else {v: settings for v in VERSIONS}
+    done = finished_segments(folder, tuple(versions))
     if done:
         log.info("resuming %s at frame %d (%d windows already finished)", request.clip_id, done * CORE, done)
-    if not job.keyframes:
-        pairs = ({"original": o, "restored": r} for o, r in _frames_from(job, done))
-        _write_windows(
-            folder, job, range(done, _windows(job)), {v: settings for v in VERSIONS}, pairs, progress
-        )
-        return
-    pairs = ({"original": o, "luma": r} for o, r in _frames_from(job, done))
-    _write_windows(
-        folder, job, range(done, _windows(job)), {"original": settings, "luma": LOSSLESS}, pairs, progress
-    )
-    lumas = [luma_path(folder, w) for w in range(_windows(job))]
-    work = folder / "colour"
-    work.mkdir(exist_ok=True)
-    coloured = ({"restored": frame} for frame in job.coloured(lumas, work, progress))
-    _write_windows(folder, job, range(_windows(job)), {"restored": settings}, coloured, None)
-
-
-def _finished_windows(folder: Path, job: Job) -> int:
-    """Windows from the first whose restoration is finished: both versions, or with keyframes
-    the original and the greyscale frames."""
-    if not job.keyframes:
-        return finished_segments(folder, VERSIONS)
-    done = 0
-    while segment_path(folder, "original", done).is_file() and luma_path(folder, done).is_file():
-        done += 1
-    return done
-
-
-def _windows(job: Job) -> int:
-    return -(-job.frame_count // CORE)
-
-
-def _frames_from(job: Job, window: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """The job's (scan, restored) frames from window ``window`` on (nothing past the end)."""
-    return job.frames(window * CORE) if window < _windows(job) else iter(())
-
-
-def _segment(folder: Path, version: str, window: int) -> Path:
-    return luma_path(folder, window) if version == "luma" else segment_path(folder, version, window)
-
-
-def _write_windows(
-    folder: Path,
-    job: Job,
-    windows: range,
-    versions: dict[str, EncodeSettings],
-    frames: Iterator[dict[str, np.ndarray]],
-    progress: Progress | None,
-) -> None:
-    """Write ``windows`` of each of ``versions`` (encoded with its settings) from ``frames``
-    (one dict of frames by version per clip frame), each window's files renamed into place
-    when whole; the poster is taken from the restored version."""
-    poster = folder / "poster.jpg"
-    poster_index = int(job.frame_count * POSTER_POSITION)
-    sizes = {
-        "original": (job.scan.width, job.scan.height),
-        "restored": job.restored_size,
-        "luma": job.restored_size,
-    }
-    for window in windows:
-        finals = {v: _segment(folder, v, window) for v in versions}
-        partials = {v: partial_path(p) for v, p in finals.items()}
-        count = min(CORE, job.frame_count - window * CORE)
-        with ExitStack() as stack:
-            writers = {
-                v: stack.enter_context(VideoWriter(partials[v], job.scan.fps, *sizes[v], s))
-                for v, s in versions.items()
-            }
-            for i in range(count):
-                frame = next(frames)
-                for v, writer in writers.items():
-                    writer.write(frame[v])
-                index = window * CORE + i
-                if index == poster_index and "restored" in frame:
-                    Image.fromarray(frame["restored"]).save(partial_path(poster), format="JPEG", quality=90)
-                    publish(partial_path(poster), poster)
-                if progress:
-                    progress("restoring", index + 1, job.frame_count)
-        for v in versions:
-            publish(partials[v], finals[v])
+    poster = (folder / "poster.jpg", int(job.frame_count * POSTER_POSITION))
+    frames = job.frames(done * CORE) if done < job.windows else iter(())
+    named = ({"original": o, ("luma" if job.keyframes else "restored"): r} for o, r in frames)
+    write_windows(folder, job, range(done, job.windows), versions, named, progress, poster)
+    if job.keyframes:
+        coloured = ({"restored": frame} for frame in job.coloured(folder, progress))
+        write_windows(folder, job, range(job.windows), {"restored": settings}, coloured, None, poster)
 
 
 def _commit(folder: Path, request: IngestRequest, source_sha: str) -> Clip:

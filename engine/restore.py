@@ -7,11 +7,13 @@ import logging
 import shutil
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
+from PIL import Image
 
 from config.presets import Preset
 from content.media import LOSSLESS, EncodeSettings, VideoWriter, read_frames
@@ -23,6 +25,7 @@ from engine.device import DeviceChoice, choose_device
 from engine.modules import eager
 from engine.pipeline import CORE, MARGIN, Restorer
 from engine.scan import Scan, ScanError
+from engine.segments import partial_path, publish, segment_path
 
 log = logging.getLogger("mutoscope.engine")
 
@@ -88,25 +91,23 @@ class Job:
             self.no_keyframe,
         )
 
-    def coloured(
-        self, lumas: list[Path], work: Path, progress: Progress | None = None
-    ) -> Iterator[np.ndarray]:
+    @property
+    def windows(self) -> int:
+        """Windows of ``CORE`` frames the clip is restored in (the last may be shorter)."""
+        return -(-self.frame_count // CORE)
+
+    def coloured(self, folder: Path, progress: Progress | None = None) -> Iterator[np.ndarray]:
         """Every frame in colour from the keyframes, ``(H, W, 3)`` ``uint8``, in order, given
-        the restored greyscale frames of each window in the lossless files ``lumas`` (read
-        backward, then forward); the backward pass waits in ``work``."""
+        the restored greyscale frames of every window in ``folder`` (``luma`` segments, read
+        backward, then forward); the backward pass waits in ``folder/colour``."""
         return colour_windows(
             self.colourist(),
-            lambda w: list(read_frames(lumas[w], "gray")),
+            lambda w: list(read_frames(segment_path(folder, "luma", w), "gray")),
             self.frame_count,
             CORE,
-            TraceStore(work),
+            TraceStore(folder / "colour"),
             progress,
         )
-
-
-def luma_path(folder: Path, window: int) -> Path:
-    """Where a window's restored greyscale frames wait for the colour stage (lossless)."""
-    return folder / f"luma-{window:06d}.mkv"
 
 
 def open_job(
@@ -193,8 +194,9 @@ def restore_file(job: Job, out: Path, preset: Preset, progress: Progress | None 
             restored = (frame for _, frame in job.frames())
             if job.keyframes:
                 work.mkdir(exist_ok=True)
-                lumas = write_lumas(job, restored, work, 0, progress)
-                restored = job.coloured(lumas, work, progress)
+                lumas = ({"luma": frame} for frame in restored)
+                write_windows(work, job, range(job.windows), {"luma": LOSSLESS}, lumas, progress)
+                restored = job.coloured(work, progress)
             for done, frame in enumerate(restored, start=1):
                 writer.write(frame)
                 if progress and not job.keyframes:
@@ -208,24 +210,44 @@ def restore_file(job: Job, out: Path, preset: Preset, progress: Progress | None 
     return job.frame_count / (time.perf_counter() - began)
 
 
-def write_lumas(
-    job: Job,
-    restored: Iterator[np.ndarray],
+def write_windows(
     folder: Path,
-    first_window: int,
-    progress: Progress | None = None,
-) -> list[Path]:
-    """Keep the restored greyscale frames from window ``first_window`` on, one lossless file per
-    window (:func:`luma_path`, each renamed into place when whole); returns every window's file."""
-    windows = -(-job.frame_count // CORE)
-    for window in range(first_window, windows):
-        path = luma_path(folder, window)
-        partial = path.with_name(f".{path.stem}.partial.mkv")
+    job: Job,
+    windows: range,
+    versions: dict[str, EncodeSettings],
+    frames: Iterator[dict[str, np.ndarray]],
+    progress: Progress | None,
+    poster: tuple[Path, int] | None = None,
+) -> None:
+    """Write ``windows`` of each of ``versions`` (``original``, ``restored``, ``luma``, each
+    encoded with its settings) as segments in ``folder`` from ``frames`` (a dict of frames by
+    version per clip frame), each window's files renamed into place when whole. ``poster``:
+    the JPEG to write from the restored version, and the clip frame to take."""
+    sizes = {
+        "original": (job.scan.width, job.scan.height),
+        "restored": job.restored_size,
+        "luma": job.restored_size,
+    }
+    for window in windows:
+        finals = {v: segment_path(folder, v, window) for v in versions}
+        partials = {v: partial_path(p) for v, p in finals.items()}
         count = min(CORE, job.frame_count - window * CORE)
-        with VideoWriter(partial, job.scan.fps, *job.restored_size, LOSSLESS) as writer:
+        with ExitStack() as stack:
+            writers = {
+                v: stack.enter_context(VideoWriter(partials[v], job.scan.fps, *sizes[v], s))
+                for v, s in versions.items()
+            }
             for i in range(count):
-                writer.write(next(restored))
+                frame = next(frames)
+                for v, writer in writers.items():
+                    writer.write(frame[v])
+                index = window * CORE + i
+                if poster and index == poster[1] and "restored" in frame:
+                    Image.fromarray(frame["restored"]).save(
+                        partial_path(poster[0]), format="JPEG", quality=90
+                    )
+                    publish(partial_path(poster[0]), poster[0])
                 if progress:
-                    progress("restoring", window * CORE + i + 1, job.frame_count)
-        partial.replace(path)
-    return [luma_path(folder, w) for w in range(windows)]
+                    progress("restoring", index + 1, job.frame_count)
+        for v in versions:
+            publish(partials[v], finals[v])

@@ -14,11 +14,14 @@ import av.error
 from content.media import MediaError
 
 SEGMENT_SUFFIX = ".mp4"
+LOSSLESS_SUFFIX = ".mkv"
+"""For ``luma``: the restored greyscale frames waiting for the colour stage, kept lossless
+(FFV1, which MP4 does not hold)."""
 
 
 def segment_path(folder: Path, version: str, index: int) -> Path:
-    """Where window ``index`` of ``version`` (``original`` or ``restored``) is kept."""
-    return folder / f"{version}-{index:06d}{SEGMENT_SUFFIX}"
+    """Where window ``index`` of ``version`` (``original``, ``restored`` or ``luma``) is kept."""
+    return folder / f"{version}-{index:06d}{LOSSLESS_SUFFIX if version == 'luma' else SEGMENT_SUFFIX}"
 
 
 def finished_segments(folder: Path, versions: tuple[str, ...]) -> int:
