@@ -23,8 +23,8 @@ from content.media import MediaError
 from engine.colour.keyframes import KeyframeError
 from engine.device import DeviceError
 from engine.ingest import IngestError, IngestRequest, ingest
+from engine.restore import Job, Watcher, open_job, parse_frames, restore_file
 from engine.restore import Progress as ProgressCallback
-from engine.restore import open_job, parse_frames, restore_file
 from engine.scan import ScanError
 
 console = Console(soft_wrap=True)  # paths stay whole, for copying
@@ -104,6 +104,24 @@ def _frames(spec: str | None) -> tuple[int, int | None]:
         raise click.BadParameter(str(exc), param_hint="--frames") from None
 
 
+def open_scan(
+    scan: Path,
+    preset: Preset,
+    progress: ProgressCallback,
+    scale: str | None = None,
+    device: str = "auto",
+    frames: tuple[int, int | None] = (0, None),
+    keyframes: Path | None = None,
+    watch: Watcher | None = None,
+) -> Job:
+    """:func:`engine.restore.open_job` from the options as click gives them (``--scale`` as
+    its text, ``--device`` one of its choices)."""
+    return open_job(
+        scan, preset, scale=int(scale) if scale else None, device=device, frames=frames,  # type: ignore[arg-type]
+        keyframes=keyframes, progress=progress, watch=watch,
+    )  # fmt: skip
+
+
 def common(function: F) -> F:
     """Options shared by restore and ingest."""
     options = [
@@ -179,15 +197,7 @@ def restore(
     preset = _preset(preset_name, config)
     frames = _frames(frame_range)
     with progress_bar() as update:
-        job = open_job(
-            scan,
-            preset,
-            scale=int(scale) if scale else None,
-            device=device,
-            frames=frames,
-            keyframes=keyframes,
-            progress=update,
-        )  # type: ignore[arg-type]
+        job = open_scan(scan, preset, update, scale, device, frames, keyframes)
         if stages_sheet is not None:
             from engine.sheet import stages_sheet as draw_sheet
 
@@ -245,15 +255,7 @@ def ingest_command(
             f"{library_path}: cannot create or write the library ({exc.strerror or exc})"
         ) from exc
     with progress_bar() as update:
-        job = open_job(
-            scan,
-            preset,
-            scale=int(scale) if scale else None,
-            device=device,
-            frames=frames,
-            keyframes=keyframes,
-            progress=update,
-        )  # type: ignore[arg-type]
+        job = open_scan(scan, preset, update, scale, device, frames, keyframes)
         request = IngestRequest(library, job, preset, preset_name, clip_id, title, year, replace)
         clip = ingest(request, update)
     console.print(

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import click
 
-from engine.cli import _frames, _logging, _preset, console, progress_bar, reports_errors
+from engine.cli import _frames, _logging, _preset, console, open_scan, progress_bar, reports_errors
 from engine.colour.suggest import ChangeMeter, export_keyframes, suggest
-from engine.restore import open_job
 
 
 @click.group("keyframes")
@@ -30,8 +29,9 @@ def suggest_command(scan: Path, count: int | None, frame_range: str | None, verb
     _logging(verbose)
     meter = ChangeMeter()
     with progress_bar() as update:
-        job = open_job(scan, _preset("standard", None), device="cpu", frames=_frames(frame_range),
-                       progress=update, watch=meter.see)  # fmt: skip
+        job = open_scan(
+            scan, _preset("standard", None), update, None, "cpu", _frames(frame_range), watch=meter.see
+        )
     picks = suggest(job, meter.thumbnails, count)
     fps = float(job.scan.fps)
     for pick in picks:
@@ -81,8 +81,7 @@ def export_command(
         )
     preset = _preset(preset_name, config)
     with progress_bar() as update:
-        job = open_job(scan, preset, scale=int(scale) if scale else None, device=device,
-                       progress=update)  # type: ignore[arg-type]  # fmt: skip
+        job = open_scan(scan, preset, update, scale, device)
         try:
             written, kept = export_keyframes(job, wanted, out_dir, overwrite)
         except ValueError as exc:
