@@ -29,7 +29,7 @@ from bench.engine import CLIPS
 from config.presets import BUILTIN_PRESETS
 from content.demo_source import SCENES, make_demo_source
 from content.media import read_frames
-from engine.colour.lab import to_lab, to_rgb8
+from engine.colour.lab import grey8_lightness, to_lab, to_rgb8
 from engine.colour.palette import apply_palette, palette
 from engine.colour.propagate import Colourist, TraceStore, colour_windows
 from engine.colour.suggest import ChangeMeter, suggest
@@ -80,8 +80,9 @@ def _judge(
 ) -> dict[str, Any]:
     """Colour the clip from keyframes at ``keys`` and score it and both baselines."""
     lab_truth = [_aligned_truth(t, r) for t, r in zip(truth, restored, strict=True)]
-    light = [to_lab(np.repeat(r[..., None], 3, axis=2))[:, :1] / 100.0 for r in restored]
-    keyframes = {k: to_rgb8(light[k], lab_truth[k][:, 1:])[0] for k in keys}
+    keyframes = {k: to_rgb8(grey8_lightness(restored[k]), lab_truth[k][:, 1:])[0] for k in keys}
+    key_lab = {k: to_lab(image) for k, image in keyframes.items()}
+    colours = {k: palette(lab[:, 1:], lab[:, :1] / 100.0) for k, lab in key_lab.items()}
     colourist = Colourist(keyframes, shot, restored.shape[2], 2, torch.device("cpu"))
     began = time.perf_counter()
     coloured = list(
@@ -99,17 +100,15 @@ def _judge(
     for i, frame in enumerate(coloured):
         lab = to_lab(frame)
         if i in keyframes:
-            worst_delta_e = max(worst_delta_e, float((lab - to_lab(keyframes[i])).norm(dim=1).mean()))
+            worst_delta_e = max(worst_delta_e, float((lab - key_lab[i]).norm(dim=1).mean()))
             continue
         truth_ab, truth_light = lab_truth[i][:, 1:], lab_truth[i][:, :1] / 100.0
         ours.add(i, lab[:, 1:], truth_ab)
         in_shot = [k for k in keys if shot[k] == shot[i]] or keys
         nearest = min(in_shot, key=lambda k: (abs(k - i), k))
-        key_lab = to_lab(keyframes[nearest])
-        held = to_rgb8(truth_light, key_lab[:, 1:])
+        held = to_rgb8(truth_light, key_lab[nearest][:, 1:])
         hold.add(i, to_lab(held[0])[:, 1:], truth_ab)
-        colours = palette(key_lab[:, 1:], key_lab[:, :1] / 100.0)
-        moved = to_rgb8(truth_light, apply_palette(colours, truth_light))
+        moved = to_rgb8(truth_light, apply_palette(colours[nearest], truth_light))
         transfer.add(i, to_lab(moved[0])[:, 1:], truth_ab)
     result = {"keyframes": keys, "mutoscope": ours.result(), "hold": hold.result(), "global": transfer.result(),
               "keyframe_delta_e": round(worst_delta_e, 3), "fps": round(fps, 2)}  # fmt: skip
