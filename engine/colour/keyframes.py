@@ -165,7 +165,10 @@ class FrameMatch:
         self._best = [(-2.0, -1)] * len(keyframes)
 
     def see(self, index: int, luma: np.ndarray) -> None:
-        """Compare scan frame ``index`` (``(H, W)`` ``uint8``) with every keyframe."""
+        """Compare scan frame ``index`` (``(H, W)`` ``uint8``) with every keyframe (nothing to
+        do, and no thumbnail made, when there are none)."""
+        if not self._thumbs:
+            return
         thumb = thumbnail(luma)
         for i, key in enumerate(self._thumbs):
             if key.shape != thumb.shape:
