@@ -20,10 +20,10 @@ import numpy as np
 import zmq
 
 from content.library import Library
-from player.control.client import Client
-from player.control.protocol import request
-from tests.helpers import add_coded_clip
-from tests.xvfb import virtual_display
+from content.testcard import add_coded_clip
+from player.virtual_display import virtual_display
+from room.client import Client
+from room.protocol import request
 
 ROUND_TRIPS = 10_000
 FLOOD_CLIENTS, FLOOD_RATE_HZ, FLOOD_SECONDS = 10, 100, 10
@@ -119,7 +119,7 @@ def _command_to_screen(config: Path, library: Library) -> dict[str, Any]:
     import pyglet
 
     from config.load import load_installation
-    from player.control.follower import Follower
+    from player.follower import Follower
     from player.screen import Screen
 
     installation = load_installation(config)
@@ -148,7 +148,7 @@ def _command_to_screen(config: Path, library: Library) -> dict[str, Any]:
         done.set()
 
     thread = threading.Thread(target=operator)
-    screen.play_next()
+    screen.show.play_next()
     thread.start()
     period = 1 / installation.player.refresh_hz
     while not done.is_set():
@@ -157,7 +157,7 @@ def _command_to_screen(config: Path, library: Library) -> dict[str, Any]:
         screen.update()
         screen.draw()
         window.flip()
-        status = screen.status
+        status = screen.show.status
         presented.append(
             (time.perf_counter(), status.look.position, status.clip, status.frame, status.dropped)
         )

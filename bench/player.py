@@ -26,15 +26,14 @@ from PIL import Image
 from scipy import ndimage
 
 from config.load import load_installation
-from config.schema import Schedule
-from config.schema import Screen as ScreenConfig
+from config.look import Look
+from config.schema import Schedule, ScreenOutput
 from config.sequences import Step
 from content.degrade import DegradationParams
 from content.library import Library
 from content.manifest import Provenance, SourceInfo
 from content.media import EncodeSettings, PairWriter
-from player.looks import Look
-from tests.xvfb import virtual_display
+from player.virtual_display import virtual_display
 
 
 @dataclass(frozen=True)
@@ -142,7 +141,7 @@ def _play(library: Library, case: Case, seconds: float) -> dict[str, Any]:
         update={
             "library": library.root,
             "screens": [
-                ScreenConfig(
+                ScreenOutput(
                     id="bench", resolution=(case.width, case.height), fullscreen=False, caption=False
                 )
             ],
@@ -164,14 +163,14 @@ def _play(library: Library, case: Case, seconds: float) -> dict[str, Any]:
             warm.append(_rss_mb())
         if t >= 60 * (len(by_minute) + 1):
             by_minute.append(round(_rss_mb(), 1))
-        screen.animator.go(
+        screen.director.animator.go(
             Look(mode="wipe", position=0.5 + 0.35 * math.sin(t), handle=1.0), 0.0, screen.clock.now()
         )
 
     screen.run(until=lambda: time.monotonic() - start >= seconds, on_frame=move_wipe)
     wall = time.monotonic() - start
     cpu1 = os.times()
-    runs = [*screen.finished, screen.status]
+    runs = [*screen.show.finished, screen.show.status]
     shown, dropped = sum(s.shown for s in runs), sum(s.dropped for s in runs)
     result = {
         "presented_fps": round(shown / wall, 2),
@@ -184,7 +183,7 @@ def _play(library: Library, case: Case, seconds: float) -> dict[str, Any]:
         "rss_mb_warm": round(warm[0], 1) if warm else None,
         "rss_mb_by_minute": by_minute,
         "seconds": round(wall, 1),
-        "errors": screen.status.errors,
+        "errors": screen.show.status.errors,
     }
     screen.close()
     window.close()

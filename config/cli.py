@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from config.load import ConfigError, load_installation
+from config.errors import ConfigError
+from config.load import load_installation
 
 
 @click.group("config")

@@ -9,39 +9,15 @@ import re
 import tomllib
 import types
 import typing
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from config.errors import ConfigFileError, ConfigIssue
 from config.locate import Loc, field_lines, line_of
 from config.schema import Installation
-
-
-@dataclass(frozen=True)
-class ConfigIssue:
-    """One problem: where (file, 1-based line or ``None``, field path) and what."""
-
-    file: Path
-    line: int | None
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else str(self.file)
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
-
-
-class ConfigError(Exception):
-    """A config file that cannot be used; ``issues`` lists every problem found."""
-
-    def __init__(self, issues: list[ConfigIssue]) -> None:
-        self.issues = issues
-        count = len(issues)
-        head = f"{issues[0].file}: {count} problem{'s' if count > 1 else ''}"
-        super().__init__("\n".join([head, *(f"  {issue}" for issue in issues)]))
 
 
 def field_path(loc: Loc) -> str:
@@ -124,12 +100,12 @@ def _issue(path: Path, lines: dict[Loc, int], error: ErrorDetails) -> ConfigIssu
 
 def parse_installation(text: str, path: Path) -> Installation:
     """Validate TOML ``text`` read from ``path`` (relative paths in it are taken from
-    ``path``'s folder). Raises :class:`ConfigError` with every problem."""
+    ``path``'s folder). Raises :class:`config.errors.ConfigFileError` with every problem."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"line (\d+)", str(exc))
-        raise ConfigError(
+        raise ConfigFileError(
             [ConfigIssue(path, int(match.group(1)) if match else None, "", f"invalid TOML: {exc}")]
         ) from exc
     try:
@@ -137,14 +113,14 @@ def parse_installation(text: str, path: Path) -> Installation:
     except ValidationError as exc:
         lines = field_lines(text)
         issues = [_issue(path, lines, error) for error in exc.errors()]
-        raise ConfigError(sorted(issues, key=lambda i: (i.line or 0, i.field))) from exc
+        raise ConfigFileError(sorted(issues, key=lambda i: (i.line or 0, i.field))) from exc
 
 
 def load_installation(path: Path) -> Installation:
-    """Read and validate the installation file ``path``; :class:`ConfigError` on any problem."""
+    """Read and validate the installation file ``path``; :class:`config.errors.ConfigFileError` on any problem."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([ConfigIssue(path, None, "", f"cannot read the file: {exc}")]) from exc
+        raise ConfigFileError([ConfigIssue(path, None, "", f"cannot read the file: {exc}")]) from exc
     return parse_installation(text, path)

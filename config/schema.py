@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from config.errors import UnknownName
 from config.presets import BUILTIN_PRESETS, Preset
 from config.sequences import DEFAULT_SEQUENCE, PlayerSettings, Step
 from config.strict import StrictModel
@@ -51,7 +52,7 @@ def _zmq_endpoint(value: str) -> str:
 Endpoint = Annotated[str, AfterValidator(_zmq_endpoint)]
 
 
-class Screen(StrictModel):
+class ScreenOutput(StrictModel):
     """One screen: which output of which PC shows it, and at what size."""
 
     id: Name
@@ -64,7 +65,7 @@ class Screen(StrictModel):
     caption: bool = Field(True, description="show each clip's title and year")
 
 
-class Conductor(StrictModel):
+class ConductorEndpoints(StrictModel):
     """Where the conductor listens: ZeroMQ command (ROUTER) and publish (PUB) sockets, and the
     tablet page's web server."""
 
@@ -74,7 +75,7 @@ class Conductor(StrictModel):
     web_port: int = Field(8080, ge=1, le=65535)
 
     @model_validator(mode="after")
-    def _distinct_sockets(self) -> Conductor:
+    def _distinct_sockets(self) -> ConductorEndpoints:
         if self.command == self.publish:
             raise PydanticCustomError("same_endpoint", "command and publish must be different endpoints")
         return self
@@ -146,8 +147,8 @@ class Installation(StrictModel):
 
     name: str = Field(min_length=1)
     library: ConfigPath
-    screens: list[Screen] = Field(min_length=1)
-    conductor: Conductor = Conductor()
+    screens: list[ScreenOutput] = Field(min_length=1)
+    conductor: ConductorEndpoints = ConductorEndpoints()
     security: Security = Security()
     schedule: Schedule = Schedule()
     presets: dict[Name, Preset] = Field(default_factory=dict)
@@ -156,7 +157,7 @@ class Installation(StrictModel):
 
     @field_validator("screens")
     @classmethod
-    def _unique_screen_ids(cls, screens: list[Screen]) -> list[Screen]:
+    def _unique_screen_ids(cls, screens: list[ScreenOutput]) -> list[ScreenOutput]:
         first: dict[str, int] = {}
         for index, screen in enumerate(screens):
             if screen.id in first:
@@ -168,12 +169,12 @@ class Installation(StrictModel):
             first[screen.id] = index
         return screens
 
-    def screen(self, screen_id: str) -> Screen:
-        """The screen with this id; ``KeyError`` naming the known ids if there is none."""
+    def screen(self, screen_id: str) -> ScreenOutput:
+        """The screen with this id; :class:`config.errors.UnknownName` listing the known ids."""
         for screen in self.screens:
             if screen.id == screen_id:
                 return screen
-        raise KeyError(f"no screen {screen_id!r}; this installation has {[s.id for s in self.screens]}")
+        raise UnknownName(f"no screen {screen_id!r}; this installation has {[s.id for s in self.screens]}")
 
     def sequence(self, clip_id: str) -> tuple[Step, ...]:
         """The authored steps for ``clip_id``, sorted by time: its own, else ``default``, else
@@ -182,8 +183,9 @@ class Installation(StrictModel):
         return tuple(sorted(steps, key=lambda step: step.at))
 
     def preset(self, name: str) -> Preset:
-        """The preset ``name``, from this file or built in; ``KeyError`` naming the known ones."""
+        """The preset ``name``, from this file or built in; :class:`config.errors.UnknownName`
+        listing the known ones."""
         presets = {**BUILTIN_PRESETS, **self.presets}
         if name not in presets:
-            raise KeyError(f"no preset {name!r}; known presets: {', '.join(sorted(presets))}")
+            raise UnknownName(f"no preset {name!r}; known presets: {', '.join(sorted(presets))}")
         return presets[name]

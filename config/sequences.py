@@ -7,35 +7,32 @@ clip without its own ``[[sequences.<clip-id>]]``.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
-
 from pydantic import Field
 
+from config.look import PARAMETERS, Look, LookChange
 from config.strict import StrictModel
 
-Mode = Literal["wipe", "crossfade", "split", "reveal"]
-Unit = Annotated[float, Field(ge=0.0, le=1.0)]
+AUTHORED = Look(position=0.5, fade=1.0, split=1.0, radius=0.3)
+"""What a step's left-out parameters are: a wipe at the middle, the crossfade and the split all
+the way, a lens of 0.3 film heights at the centre."""
 
 
-class Step(StrictModel):
-    """One step of a sequence.
-
-    ``position``: wipe divider across the film (0 left .. 1 right; the original shows left of it,
-    the restored version right). ``angle``: the divider's tilt from vertical, degrees.
-    ``fade``: crossfade weight of the restored version. ``split``: 0 one film .. 1 side by side.
-    ``centre`` and ``radius``: the reveal lens, in film widths/heights from the top left and in
-    film heights.
-    """
+class Step(LookChange):
+    """One step of a sequence: at ``at`` seconds, ease over ``duration`` seconds to the look it
+    describes (parameters of :class:`config.look.Look`; left out, those of :data:`AUTHORED`)."""
 
     at: float = Field(ge=0.0, description="seconds from the clip's first frame")
-    mode: Mode
     duration: float = Field(1.0, ge=0.0, le=30.0, description="seconds to ease into this look")
-    position: Unit = 0.5
-    angle: float = Field(0.0, ge=-60.0, le=60.0)
-    fade: Unit = 1.0
-    split: Unit = 1.0
-    centre: Annotated[tuple[Unit, Unit], Field(strict=False)] = (0.5, 0.5)
-    radius: Annotated[float, Field(ge=0.0, le=2.0)] = 0.3
+
+    def look(self) -> Look:
+        """The look this step eases to: its mode's parameters set, every other one neutral; a
+        wipe shows its handle while the divider is on the film."""
+        authored = self.applied_to(AUTHORED)
+        look = Look(mode=self.mode).model_copy(
+            update={name: getattr(authored, name) for name in PARAMETERS[self.mode]}
+        )
+        visible = look.mode == "wipe" and 0.02 < look.position < 0.98
+        return look.model_copy(update={"handle": 1.0 if visible else 0.0})
 
 
 DEFAULT_SEQUENCE: tuple[Step, ...] = (

@@ -15,7 +15,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from config.load import ConfigError, load_installation
+from config.errors import ConfigError
+from config.load import load_installation
 from config.presets import BUILTIN_PRESETS, Preset
 from content.library import Library, LibraryError
 from content.manifest import UnsafeClipIdError

@@ -14,9 +14,9 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "library": ("content.cli:library_group", "List, inspect, verify and edit a clip library."),
     "demo-source": ("content.cli:demo_source", "Make an archive-like demo scan and its ground truth."),
     "play": ("player.cli:play", "Play the installation's clips on one screen."),
-    "conductor": ("player.control.cli:conductor", "Hold the show state and take the operator's commands."),
-    "send": ("player.control.cli:send", "Send one command to the conductor and print its reply."),
-    "keys": ("player.control.cli:keys_group", "Make CURVE keys for a conductor beyond its own PC."),
+    "conductor": ("room.cli:conductor", "Hold the show state and take the operator's commands."),
+    "send": ("room.cli:send", "Send one command to the conductor and print its reply."),
+    "keys": ("room.cli:keys_group", "Make CURVE keys for a conductor beyond its own PC."),
     "restore": ("engine.cli:restore", "Restore a scan into a video file, or draw its stages sheet."),
     "ingest": ("engine.cli:ingest_command", "Restore a scan and add it to a library beside its original."),
     "keyframes": (

@@ -12,11 +12,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from config.look import Look
 from config.sequences import Step
 from content.media import MediaError
-from player.looks import Look
+from player.errors import CaptureError
 from player.screen import Screen
-from player.status import PlayerStatus
+from room.protocol import PlayerStatus
 
 THUMB_WIDTH = 640
 COLUMNS = 2
@@ -29,18 +30,19 @@ def still(
 ) -> np.ndarray:
     """Show ``frame`` of ``clip_id`` paused, with ``look`` (or the current one), and read the
     screen back as ``(H, W, 3)`` ``uint8`` RGB."""
-    if screen.clip is None or screen.clip.id != clip_id:
-        screen.play(clip_id)
-        screen.pause()
-    screen.seek(frame)
+    show = screen.show
+    if show.clip is None or show.clip.id != clip_id:
+        show.play(clip_id)
+        show.pause()
+    show.seek(frame)
     deadline = time.monotonic() + timeout
-    while screen.status.frame != frame:
+    while show.status.frame != frame:
         if time.monotonic() > deadline:
             raise MediaError(f"clip {clip_id!r}: frame {frame} was not decoded in {timeout} s")
         screen.update()
         time.sleep(0.002)
     if look is not None:
-        screen.animator.go(look, 0.0, screen.clock.now())
+        screen.director.hold(look)
     screen.update()
     screen.draw()
     return screen.snapshot()
@@ -48,14 +50,15 @@ def still(
 
 def describe(step: Step) -> str:
     """A short caption for a step's look."""
-    if step.mode == "wipe":
-        tilt = f", {step.angle:+.0f}°" if step.angle else ""
-        return f"wipe at {step.position:.0%}{tilt}"
-    if step.mode == "crossfade":
-        return f"crossfade to {step.fade:.0%} restored"
-    if step.mode == "split":
+    look = step.look()
+    if look.mode == "wipe":
+        tilt = f", {look.angle:+.0f}°" if look.angle else ""
+        return f"wipe at {look.position:.0%}{tilt}"
+    if look.mode == "crossfade":
+        return f"crossfade to {look.fade:.0%} restored"
+    if look.mode == "split":
         return "split: original | restored"
-    return f"reveal lens at ({step.centre[0]:.2f}, {step.centre[1]:.2f})"
+    return f"reveal lens at ({look.centre[0]:.2f}, {look.centre[1]:.2f})"
 
 
 def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
@@ -88,23 +91,22 @@ def capture_sheet(screen: Screen, out: Path) -> PlayerStatus:
     steps: list[Step] = []
 
     def grab() -> None:
-        timeline = screen.timeline
-        if timeline is None or not screen.sequence:
+        seconds = screen.show.seconds(screen.clock.now())
+        if seconds is None or not screen.director.sequence:
             return
         if not steps:
-            steps.extend(screen.sequence)
-        seconds = timeline.seconds_at(screen.clock.now())
+            steps.extend(screen.director.sequence)
         due = [s for s in steps if s.duration > 0 and seconds >= s.at + s.duration + SETTLE_S]
         for step in due:
             stills.append((f"{step.at:4.1f} s  {describe(step)}", screen.snapshot()))
             steps.remove(step)
 
-    screen.run(until=lambda: bool(screen.finished), on_frame=grab)
-    if not screen.finished:
-        raise RuntimeError("the window closed before the clip finished")
-    result = screen.finished[0]
+    screen.run(until=lambda: bool(screen.show.finished), on_frame=grab)
+    if not screen.show.finished:
+        raise CaptureError("the window closed before the clip finished")
+    result = screen.show.finished[0]
     if not stills:
-        raise RuntimeError(f"no stills captured: {result.errors or 'the clip ended before its sequence'}")
+        raise CaptureError(f"no stills captured: {result.errors or 'the clip ended before its sequence'}")
     title = f"Mutoscope: {result.title}  |  {result.shown} frames shown, {result.dropped} dropped"
     out.parent.mkdir(parents=True, exist_ok=True)
     _sheet(title, stills).save(out)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+import signal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from config.load import ConfigError, load_installation
-from config.schema import Screen as ScreenConfig
+from config.errors import ConfigError
+from config.load import load_installation
+from config.schema import ScreenOutput
 from content.library import Library, LibraryError
 from content.manifest import ManifestError
 
@@ -19,7 +21,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("mutoscope.player")
 
 
-def _window(screen: ScreenConfig, windowed: bool, title: str) -> Window:
+def _window(screen: ScreenOutput, windowed: bool, title: str) -> Window:
     """A pyglet window for ``screen``: fullscreen on its output, or a plain window."""
     import pyglet
 
@@ -54,13 +56,16 @@ def play(config_path: Path, screen_id: str, windowed: bool, capture: Path | None
         screen_config = installation.screen(screen_id)
         library = Library(installation.library)
         library.read()
-    except (ConfigError, LibraryError, ManifestError, KeyError) as exc:
-        raise click.ClickException(str(exc).strip("'\"")) from exc
+    except (ConfigError, LibraryError, ManifestError) as exc:
+        raise click.ClickException(str(exc)) from exc
 
     from player.memory import limit_malloc_arenas
     from player.screen import Screen
 
     limit_malloc_arenas()
+    signal.signal(
+        signal.SIGHUP, lambda *_: log.warning("SIGHUP ignored: restart the player to read the config again")
+    )
 
     window = _window(
         screen_config, windowed or capture is not None, f"Mutoscope: {installation.name} / {screen_id}"
@@ -68,8 +73,8 @@ def play(config_path: Path, screen_id: str, windowed: bool, capture: Path | None
     screen = Screen(window, installation, screen_id, library)
     try:
         if capture is None:
-            from player.control.follower import Follower
-            from player.control.security import SecurityError, client_keys
+            from player.follower import Follower
+            from room.client import SecurityError, client_keys
 
             try:
                 keys = client_keys(installation)

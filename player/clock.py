@@ -1,8 +1,9 @@
 """Time on the show's timeline, in one place.
 
 A :class:`ShowClock` answers "what time is it on the show's timeline" in seconds. The player
-asks it at every presentation and never counts frames itself, so a clip cannot drift. Today it is
-the PC's monotonic clock; a later step drives it from the conductor to keep screens in step.
+asks it at every presentation and never counts frames itself, so a clip cannot drift. It is this
+PC's monotonic clock: each screen keeps its own time, and a cue's conductor time is not used to
+line screens up (they start a cue when it arrives).
 """
 
 from __future__ import annotations
@@ -59,10 +60,3 @@ class Timeline:
         """Continue from the held frame, due at ``now``."""
         if self.paused_frame is not None:
             self.start_frame, self.start_time, self.paused_frame = self.paused_frame, now, None
-
-    def seek(self, frame: int, now: float) -> None:
-        """Show ``frame`` at ``now`` (and hold it if paused)."""
-        if self.paused_frame is not None:
-            self.paused_frame = frame
-        else:
-            self.start_frame, self.start_time = frame, now

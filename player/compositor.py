@@ -19,8 +19,8 @@ import av
 from pyglet import gl
 from pyglet.graphics.shader import Shader, ShaderProgram
 
+from config.look import Look
 from player.layout import Rect
-from player.looks import Look
 from player.regions import Polygon, regions
 
 MODES = {"wipe": 0, "crossfade": 1, "split": 2, "reveal": 3}
@@ -160,7 +160,7 @@ class PlaneTextures:
 
 
 class Compositor:
-    """Draws a frame pair with a :class:`player.looks.Look`. Needs a current GL 3.3 context."""
+    """Draws a frame pair with a :class:`config.look.Look`. Needs a current GL 3.3 context."""
 
     def __init__(self) -> None:
         self.composite = _program(composite=True)

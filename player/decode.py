@@ -18,6 +18,7 @@ import av
 import av.error
 
 from content.media import MediaError, open_video
+from player.errors import PlayerError
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Pair:
     restored: av.VideoFrame
 
 
-class EndOfClip(Exception):
+class EndOfClip(PlayerError):
     """The clip has no more frames; ``frames`` were decoded in all."""
 
     def __init__(self, frames: int) -> None:
@@ -114,7 +115,6 @@ class PairedSource:
             raise
         self._held: dict[str, tuple[int, av.VideoFrame] | None] = {"original": None, "restored": None}
         self._ended: int | None = None
-        self.unpaired = 0
         self._original.start()
         self._restored.start()
 
@@ -146,7 +146,6 @@ class PairedSource:
                 return Pair(a[0], a[1], b[1])
             # Out of step (a frame lost in one file): drop the earlier one and look again.
             self._held["original" if a[0] < b[0] else "restored"] = None
-            self.unpaired += 1
 
     def wait(self, timeout: float = 10.0) -> Pair:
         """Block until the next pair (for seeking and tests)."""

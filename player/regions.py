@@ -11,8 +11,8 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
+from config.look import Look
 from player.layout import Rect
-from player.looks import Look
 
 Version = Literal["original", "restored"]
 Polygon = list[tuple[float, float]]

@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 from config.load import load_installation
-from player.control.client import Client
-from tests.xvfb import virtual_display
+from player.virtual_display import virtual_display
+from room.client import Client
 
 MUTOSCOPE = [sys.executable, "-m", "mutoscope"]
 

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from config.load import load_installation
-from tests.xvfb import virtual_display
+from player.virtual_display import virtual_display
 
 REPO = Path(__file__).resolve().parents[1]
 TABLET = (1180, 820)

@@ -12,9 +12,9 @@ from pathlib import Path
 from PIL import Image
 
 from config.load import load_installation
+from config.look import Look
 from content.library import Library
-from player.looks import Look
-from tests.xvfb import virtual_display
+from player.virtual_display import virtual_display
 
 REPO = Path(__file__).resolve().parents[1]
 LOOKS = (

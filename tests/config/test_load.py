@@ -3,7 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from config.load import ConfigError, load_installation, parse_installation
+from config.errors import ConfigError, UnknownName
+from config.load import load_installation, parse_installation
 from config.presets import BUILTIN_PRESETS
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "config" / "examples").glob("*.toml"))
@@ -59,9 +60,9 @@ def test_defaults_give_a_working_single_screen(tmp_path):
     assert installation.screen("main").resolution == (1920, 1080)
     assert installation.conductor.command == "tcp://127.0.0.1:5555"
     assert installation.schedule.opening_hours("sunday") == [(time.min, time.max)]
-    with pytest.raises(KeyError, match=r"no screen 'side'; this installation has \['main'\]"):
+    with pytest.raises(UnknownName, match=r"no screen 'side'; this installation has \['main'\]"):
         installation.screen("side")
-    with pytest.raises(KeyError, match="known presets: gentle, standard, strong"):
+    with pytest.raises(UnknownName, match="known presets: gentle, standard, strong"):
         installation.preset("wild")
 
 

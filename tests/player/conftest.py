@@ -1,8 +1,7 @@
-"""A real X server (Xvfb) with Mesa's OpenGL for the player tests, and small libraries."""
+"""Small libraries and installations for the player tests, and a clock the test moves."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,8 +9,7 @@ import pytest
 from config.load import parse_installation
 from config.schema import Installation
 from content.library import Library
-from tests.helpers import add_coded_clip
-from tests.xvfb import virtual_display
+from content.testcard import add_coded_clip
 
 INSTALLATION = """\
 name = "Test"
@@ -46,13 +44,6 @@ class ManualClock:
 
     def now(self) -> float:
         return self.time
-
-
-@pytest.fixture(scope="session", autouse=True)
-def xvfb() -> Iterator[str]:
-    """Xvfb on a free display for the whole session, ``DISPLAY`` pointing at it."""
-    with virtual_display() as display:
-        yield display
 
 
 def installation_for(library: Path, playlist: list[str], size: tuple[int, int] = (640, 480)) -> Installation:

@@ -11,9 +11,11 @@ import pytest
 
 from config.load import load_installation
 from content.library import Library
-from player.control.client import Client
-from tests.helpers import add_coded_clip, read_code
-from tests.player.test_conductor import Running, site
+from content.testcard import add_coded_clip, read_code
+from room.client import Client
+from tests.room.running import Running, site
+
+pytestmark = pytest.mark.usefixtures("xvfb")
 
 
 @pytest.fixture
@@ -29,7 +31,7 @@ def room(tmp_path: Path) -> Iterator[tuple[Running, Library]]:
 def test_a_player_follows_the_conductor(room: tuple[Running, Library]) -> None:
     import pyglet
 
-    from player.control.follower import Follower
+    from player.follower import Follower
     from player.screen import Screen
 
     server, library = room
@@ -52,25 +54,27 @@ def test_a_player_follows_the_conductor(room: tuple[Running, Library]) -> None:
             screen.draw()
             window.flip()
             time.sleep(0.01)
-        assert condition(), screen.status
+        assert condition(), screen.show.status
 
     try:
-        screen.play_next()
-        run_until(lambda: screen.status.clip == "other" and screen.status.frame >= 0)
+        screen.show.play_next()
+        run_until(lambda: screen.show.status.clip == "other" and screen.show.status.frame >= 0)
         time.sleep(0.3)  # the subscription reaches the conductor
         assert client.call("play", clip="coded", frame=3, screens=["left"])["ok"]
-        run_until(lambda: screen.status.clip == "coded" and screen.status.frame >= 3)
+        run_until(lambda: screen.show.status.clip == "coded" and screen.show.status.frame >= 3)
         assert client.call("pause", screens=["left"])["ok"]
-        run_until(lambda: screen.status.state == "paused")
+        run_until(lambda: screen.show.status.state == "paused")
         assert client.call("seek", frame=17)["ok"]
-        run_until(lambda: screen.status.frame == 17)
+        run_until(lambda: screen.show.status.frame == 17)
         assert client.call("wipe", position=0.5, angle=0)["ok"]
-        run_until(lambda: screen.status.look.position == 0.5 and screen.status.look.angle == 0)
+        run_until(lambda: screen.show.status.look.position == 0.5 and screen.show.status.look.angle == 0)
         screen.draw()
         image = screen.snapshot()  # the pixels show frame 17 of both versions, each side of the wipe
         assert (read_code(image, 0, 160, 0, 240), read_code(image, 160, 320, 0, 240)) == (17, 17)
         assert client.call("wipe", position=0.2, angle=15)["ok"]
-        run_until(lambda: abs(screen.status.look.position - 0.2) < 1e-6 and screen.status.look.angle == 15)
+        run_until(
+            lambda: abs(screen.show.status.look.position - 0.2) < 1e-6 and screen.show.status.look.angle == 15
+        )
         # the conductor sees the screen, connected, where it is
         run_until(lambda: client.call("status")["data"]["screens"]["left"].get("frame") == 17, seconds=5)
         status = client.call("status")["data"]["screens"]
@@ -79,18 +83,18 @@ def test_a_player_follows_the_conductor(room: tuple[Running, Library]) -> None:
         # a cue it cannot read is reported, and the screen goes on
         follower.apply(b'{"cmd": "play", "screens": ["left"], "args": {"clip": 7}, "at": 1}')
         follower.apply(b"not json at all")
-        assert sum("could not be read" in e for e in screen.status.errors) == 2
+        assert sum("could not be read" in e for e in screen.show.status.errors) == 2
         assert client.call("resume")["ok"]
-        run_until(lambda: screen.status.state == "playing" and screen.status.frame > 17)
+        run_until(lambda: screen.show.status.state == "playing" and screen.show.status.frame > 17)
         # the attract loop off: stopped, the screen rests black; on again: it plays at once
         assert client.call("playlist", clips=["coded"], attract=False)["ok"]
         assert client.call("stop")["ok"]
-        run_until(lambda: screen.status.state == "idle")
+        run_until(lambda: screen.show.status.state == "idle")
         screen.draw()
         image = screen.snapshot()
         assert image.max() < 10
         assert client.call("playlist", clips=["coded"], attract=True)["ok"]
-        run_until(lambda: screen.status.clip == "coded" and screen.status.frame >= 0)
+        run_until(lambda: screen.show.status.clip == "coded" and screen.show.status.frame >= 0)
     finally:
         follower.close()
         client.close()

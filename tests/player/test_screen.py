@@ -12,12 +12,14 @@ import time
 import numpy as np
 import pytest
 
+from config.look import Look, LookChange
 from content.library import Library
+from content.testcard import add_coded_clip, read_code, side_at
+from player.animator import Animator, ease_in_out, neutral
 from player.layout import split_view
-from player.looks import Animator, Look, ease_in_out, neutral
-from tests.helpers import add_coded_clip, read_code, side_at
 from tests.player.conftest import ManualClock, installation_for
 
+pytestmark = pytest.mark.usefixtures("xvfb")
 W, H = 640, 480
 
 
@@ -106,13 +108,13 @@ def test_crossfade_blends_by_the_eased_weight(coded_library, make_screen):
     restored = show(screen, 0, Look(mode="crossfade", fade=1.0))[300, 320].astype(float)
     start = clock.time
     for t in (0.5, 1.0, 1.5):
-        screen.animator = Animator(neutral("crossfade"))
-        screen.animator.go(Look(mode="crossfade", fade=1.0), 2.0, start)
+        screen.director.animator = Animator(neutral("crossfade"))
+        screen.director.animator.go(Look(mode="crossfade", fade=1.0), 2.0, start)
         clock.time = start + t
         screen.update()
         screen.draw()
         weight = ease_in_out(t / 2.0)
-        assert screen.status.look.fade == pytest.approx(weight)
+        assert screen.show.status.look.fade == pytest.approx(weight)
         pixel = screen.snapshot()[300, 320].astype(float)
         assert np.abs(pixel - (original + (restored - original) * weight)).max() <= 4, (t, pixel)
 
@@ -162,52 +164,52 @@ def test_the_finger_drags_the_wipe_and_it_springs_back(coded_library, make_scree
     clock = ManualClock()
     screen = make_screen(coded_library, ["coded"], clock=clock)
     show(screen, 0)
-    assert screen.status.look.position == pytest.approx(0.5)  # the authored look
+    assert screen.show.status.look.position == pytest.approx(0.5)  # the authored look
     screen.touch(0.25 * W, 240)
     screen.update()
     screen.draw()
     image = screen.snapshot()
     assert side_at(image, int(0.25 * W) - 8, 400) == "original"
     assert side_at(image, int(0.25 * W) + 8, 400) == "restored"
-    assert screen.status.interacting
-    screen.release()
+    assert screen.show.status.interacting
+    screen.director.release()
     clock.time += 0.04
     screen.update()
-    assert 0.25 < screen.status.look.position < 0.5  # on its way back
+    assert 0.25 < screen.show.status.look.position < 0.5  # on its way back
     clock.time += 0.08
     screen.update()
-    assert 0.5 < screen.status.look.position < 0.55  # a gentle overshoot
+    assert 0.5 < screen.show.status.look.position < 0.55  # a gentle overshoot
     clock.time += 0.3
     screen.update()
     screen.draw()
     image = screen.snapshot()
-    assert screen.status.look.position == pytest.approx(0.5)
+    assert screen.show.status.look.position == pytest.approx(0.5)
     assert side_at(image, W // 2 - 8, 400) == "original" and side_at(image, W // 2 + 8, 400) == "restored"
 
 
 def test_the_operators_look_stands_until_the_clip_ends(coded_library, make_screen):
     clock = ManualClock()
     screen = make_screen(coded_library, ["coded"], clock=clock)
-    screen.play("coded")
-    screen.transition_to({"mode": "split", "split": 1.0}, duration=0.0)
-    screen.seek(10)  # a seek keeps it
+    screen.show.play("coded")
+    screen.director.transition_to(LookChange(mode="split", split=1.0), duration=0.0)
+    screen.show.seek(10)  # a seek keeps it
     for _ in range(10):
         clock.time += 0.05
         screen.update()
-    assert screen.status.look.mode == "split" and screen.status.look.split == 1.0
+    assert screen.show.status.look.mode == "split" and screen.show.status.look.split == 1.0
     screen.touch(0.2 * W, 240)  # a visitor's finger, then it springs back to the operator's look
     screen.update()
-    assert screen.status.look.mode == "wipe"
-    screen.release()
+    assert screen.show.status.look.mode == "wipe"
+    screen.director.release()
     clock.time += 1.0
     screen.update()
-    assert screen.status.look.mode == "split" and screen.status.look.split == pytest.approx(1.0)
-    screen.play("coded")  # the next clip: its own sequence again (the authored half wipe)
+    assert screen.show.status.look.mode == "split" and screen.show.status.look.split == pytest.approx(1.0)
+    screen.show.play("coded")  # the next clip: its own sequence again (the authored half wipe)
     clock.time += 0.5
     screen.update()
     clock.time += 0.5
     screen.update()
-    assert screen.status.look.mode == "wipe" and screen.status.look.position == pytest.approx(0.5)
+    assert screen.show.status.look.mode == "wipe" and screen.show.status.look.position == pytest.approx(0.5)
 
 
 def test_the_reveal_lens_follows_the_finger(coded_library, make_screen):
@@ -216,7 +218,7 @@ def test_the_reveal_lens_follows_the_finger(coded_library, make_screen):
     screen.touch(0.25 * W, 0.3 * H)  # window y is from the bottom: film y = 0.7
     screen.update()
     screen.draw()
-    assert screen.status.look.centre == pytest.approx((0.25, 0.7))
+    assert screen.show.status.look.centre == pytest.approx((0.25, 0.7))
     assert side_at(screen.snapshot(), int(0.25 * W), int(0.7 * H)) == "restored"
 
 
@@ -227,14 +229,18 @@ def test_real_time_playback_keeps_both_versions_in_step(coded_library, make_scre
     seen: list[tuple[int, int, int]] = []
 
     def check() -> None:
-        if screen.status.frame >= 0 and len(seen) < 60:
+        if screen.show.status.frame >= 0 and len(seen) < 60:
             image = screen.snapshot()
             seen.append(
-                (screen.status.frame, read_code(image, 0, W // 2, 0, H), read_code(image, W // 2, W, 0, H))
+                (
+                    screen.show.status.frame,
+                    read_code(image, 0, W // 2, 0, H),
+                    read_code(image, W // 2, W, 0, H),
+                )
             )
 
-    screen.run(until=lambda: bool(screen.finished), on_frame=check)
-    result = screen.finished[0]
+    screen.run(until=lambda: bool(screen.show.finished), on_frame=check)
+    result = screen.show.finished[0]
     assert result.shown + result.dropped == result.frame_count == 24
     assert result.shown > 0 and not result.errors
     assert seen and all(frame == a == b for frame, a, b in seen), seen
@@ -256,22 +262,23 @@ def test_bad_clips_are_skipped_and_the_next_one_plays(tmp_path, make_screen):
     deadline = time.monotonic() + 30
     screen.run(
         until=lambda: (
-            (screen.status.clip == "good" and screen.status.shown >= 5) or time.monotonic() > deadline
+            (screen.show.status.clip == "good" and screen.show.status.shown >= 5)
+            or time.monotonic() > deadline
         )
     )
-    assert screen.status.clip == "good" and screen.status.shown >= 5
-    errors = "\n".join(screen.status.errors)
+    assert screen.show.status.clip == "good" and screen.show.status.shown >= 5
+    errors = "\n".join(screen.show.status.errors)
     assert "clip 'missing' skipped" in errors and "restored.mp4: no such file" in errors
     assert "clip 'truncated'" in errors
-    assert [s.clip for s in screen.finished] == ["truncated"]
+    assert [s.clip for s in screen.show.finished] == ["truncated"]
 
 
 def test_status_is_one_typed_object_ready_for_the_wire(coded_library, make_screen):
-    from player.status import PlayerStatus
+    from room.protocol import PlayerStatus
 
     screen = make_screen(coded_library, ["coded"])
     show(screen, 4, HALF_WIPE)
-    status = screen.status
+    status = screen.show.status
     assert (status.clip, status.frame, status.frame_count, status.look.mode) == ("coded", 4, 24, "wipe")
     assert status.state == "paused"
     assert PlayerStatus.model_validate_json(status.model_dump_json()) == status
@@ -280,18 +287,18 @@ def test_status_is_one_typed_object_ready_for_the_wire(coded_library, make_scree
 def test_clips_follow_each_other_without_a_gap(coded_library, make_screen):
     clock = ManualClock()
     screen = make_screen(coded_library, ["coded"], clock=clock)
-    screen.play_next()
-    first = screen.timeline
+    screen.show.play_next()
+    first = screen.show.timeline
     end = first.start_time + 24 / 25
     shown: list[tuple[float, int]] = []
-    while len(screen.finished) < 1 or screen.status.frame < 3:
+    while len(screen.show.finished) < 1 or screen.show.status.frame < 3:
         clock.time += 0.01
         time.sleep(0.004)  # real time for the decoders; the show clock is the test's
         screen.update()
-        if not shown or shown[-1][1] != screen.status.frame:
-            shown.append((clock.time, screen.status.frame))
+        if not shown or shown[-1][1] != screen.show.status.frame:
+            shown.append((clock.time, screen.show.status.frame))
         assert clock.time < end + 5, "the second pass never started"
-    assert screen.timeline is not first and screen.timeline.start_time == pytest.approx(end)
+    assert screen.show.timeline is not first and screen.show.timeline.start_time == pytest.approx(end)
     restart = next(t for t, frame in shown if frame == 0 and t > end - 0.01)
     assert restart - end < 1 / 25, "the next pass's first frame came late: a visible gap"
-    assert screen.finished[0].dropped == 0 and screen.status.dropped == 0
+    assert screen.show.finished[0].dropped == 0 and screen.show.status.dropped == 0

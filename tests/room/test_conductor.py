@@ -5,7 +5,6 @@ random and mutated messages never stops it."""
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import threading
@@ -20,38 +19,10 @@ from hypothesis import strategies as st
 
 from content.importer import add_scan
 from content.library import Library
-from player.control.client import Client, ConductorUnreachable
-from player.control.conductor import Conductor
-from player.control.protocol import MAX_MESSAGE_BYTES, request
-from player.control.security import SecurityError
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def site(folder: Path, library: Path, host: str = "127.0.0.1", security: str = "") -> Path:
-    """An installation of two screens whose conductor listens on free ports of ``host``."""
-    path = folder / "site.toml"
-    path.write_text(
-        f"""
-name = "Test room"
-library = "{library}"
-[[screens]]
-id = "left"
-[[screens]]
-id = "right"
-[conductor]
-command = "tcp://{host}:{free_port()}"
-publish = "tcp://{host}:{free_port()}"
-[schedule]
-attract_playlist = ["relay"]
-"""
-        + security
-    )
-    return path
+from room.client import Client, ConductorUnreachable, SecurityError
+from room.conductor import Conductor
+from room.protocol import MAX_MESSAGE_BYTES, request
+from tests.room.running import Running, site
 
 
 @pytest.fixture(scope="module")
@@ -59,24 +30,6 @@ def library(tmp_path_factory: pytest.TempPathFactory, scan: Path) -> Path:
     root = tmp_path_factory.mktemp("conductor") / "library"
     add_scan(Library.create(root), scan, "relay", "Relay race", 1912)
     return root
-
-
-class Running:
-    """A conductor serving in a thread of this process, and its endpoints."""
-
-    def __init__(self, config: Path, heartbeat_s: float = 60.0) -> None:
-        self.conductor = Conductor(config, heartbeat_s=heartbeat_s)
-        self.command = self.conductor.installation.conductor.command
-        self.publish = self.conductor.installation.conductor.publish
-        self.stop = threading.Event()
-        self.sent = 0
-        self.thread = threading.Thread(target=self.conductor.serve, args=(self.stop,), daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.stop.set()
-        self.thread.join(5)
-        self.conductor.close()
 
 
 @pytest.fixture(scope="module")
@@ -214,7 +167,7 @@ def test_curve_serves_allowed_keys_and_refuses_unknown_ones(tmp_path: Path, libr
     import zmq.auth
 
     from config.load import load_installation
-    from player.control.security import ClientKeys, client_keys
+    from room.client import ClientKeys, client_keys
 
     keys = tmp_path / "keys"
     made = subprocess.run([sys.executable, "-m", "mutoscope", "keys", "generate", str(keys), "--client", "tablet"],
@@ -291,3 +244,20 @@ def test_the_conductor_still_answers_after_a_flood_of_garbage(running: Running) 
     sock.close()
     assert answered == 2000
     assert Client(running.command).call("status")["ok"]
+
+
+def test_every_new_subscriber_gets_the_state_at_once_even_on_topics_already_taken(running: Running) -> None:
+    subscribers = []
+    try:
+        for _ in range(3):  # the heartbeat is a minute away: only each subscription brings the state
+            sub = zmq.Context.instance().socket(zmq.SUB)
+            sub.setsockopt(zmq.LINGER, 0)
+            sub.setsockopt(zmq.SUBSCRIBE, b"state")
+            sub.connect(running.publish)
+            subscribers.append(sub)
+            assert sub.poll(1000), f"subscriber {len(subscribers)} waited for its first state"
+            topic, _ = sub.recv_multipart()
+            assert topic == b"state"
+    finally:
+        for sub in subscribers:
+            sub.close()

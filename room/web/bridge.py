@@ -2,21 +2,23 @@
 conductor (browsers cannot speak ZeroMQ).
 
 The bridge is one more client of the conductor: page requests are checked with the same
-:func:`player.control.protocol.parse_request` before they are forwarded, and the conductor's
-``state`` messages are passed on to every page. Wrong PINs are rate-limited per address.
+:func:`room.protocol.parse_request` before they are forwarded, and the conductor's
+``state`` messages are passed on to every page, each through a bounded queue of its own, so a
+page that stops reading is dropped and never holds up the others. Wrong PINs are limited
+(:mod:`room.web.login`); the WebSocket takes only pages served from its own address.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
+import contextlib
 import logging
 import secrets
 import threading
 import time
-from collections import defaultdict, deque
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import zmq
 import zmq.asyncio
@@ -25,16 +27,19 @@ from aiohttp import WSMsgType, web
 from config.schema import Installation
 from content.library import Library, LibraryError
 from content.manifest import ManifestError
-from player.control.protocol import ProtocolError, parse_request, reply_error
-from player.control.security import client_keys
+from room.client import client_keys
+from room.protocol import ProtocolError, dumps, loads, parse_request, reply_error
+from room.web.login import PinGuard
 
 log = logging.getLogger("mutoscope.web")
 
 STATIC = Path(__file__).parent / "static"
 COOKIE = "mutoscope_session"
-PIN_TRIES = 5
-"""Wrong PINs allowed per address within ``PIN_WINDOW_S``; then logins wait it out."""
-PIN_WINDOW_S = 60.0
+DEVICE_COOKIE = "mutoscope_device"
+DEVICE_COOKIE_S = 365 * 24 * 3600
+MAX_LOGIN_BYTES = 1024
+PAGE_QUEUE = 64
+"""Messages waiting for one page; a page this far behind has stopped reading and is dropped."""
 PAGE_COMMANDS = {
     "list",
     "status",
@@ -48,6 +53,7 @@ PAGE_COMMANDS = {
     "playlist",
 }
 """What the page may ask (``report`` is for players, ``reload`` for the technician)."""
+FOLLOW = web.AppKey("follow", asyncio.Task[None])
 REPLY_TIMEOUT_S = 2.0
 STATE_STALE_S = 3.0
 """Without a state message for this long, the page is told the conductor is unreachable."""
@@ -61,8 +67,10 @@ class Bridge:
         self.context = context or zmq.asyncio.Context.instance()
         self.keys = client_keys(installation)
         self.sessions: set[str] = set()
-        self.failures: defaultdict[str, deque[float]] = defaultdict(deque)
-        self.pages: set[web.WebSocketResponse] = set()
+        self.guard = PinGuard(installation.security.pin)
+        self.pages: dict[asyncio.Queue[dict[str, Any]], web.Request] = {}
+        """Every open page: its queue of messages, and its request (whose connection is cut if
+        it stops reading)."""
         self.state: dict[str, Any] | None = None
         self.state_at = -float("inf")
         self.app = web.Application()
@@ -82,29 +90,37 @@ class Bridge:
         return web.FileResponse(STATIC / "index.html")
 
     async def login(self, request: web.Request) -> web.Response:
-        """``{"pin": "1234"}`` -> a session cookie; 401 for a wrong PIN, 429 after too many."""
-        address = request.remote or "?"
-        now = time.monotonic()
-        tries = self.failures[address]
-        while tries and tries[0] < now - PIN_WINDOW_S:
-            tries.popleft()
-        if len(tries) >= PIN_TRIES:
-            wait = round(PIN_WINDOW_S - (now - tries[0]))
-            return web.json_response({"error": f"too many wrong PINs; try again in {wait} s"}, status=429)
+        """``{"pin": "1234"}`` -> a session cookie (and a device cookie); 401 for a wrong PIN,
+        429 after too many (:class:`room.web.login.PinGuard`)."""
         try:
-            body = await request.json()
+            body = loads(await request.content.read(MAX_LOGIN_BYTES))
             pin = body.get("pin") if isinstance(body, dict) else None
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (ValueError, RecursionError):
             pin = None
-        expected = self.installation.security.pin
-        if expected is None or not isinstance(pin, str) or not secrets.compare_digest(pin, expected):
-            tries.append(now)
+        key = self.guard.key(request.cookies.get(DEVICE_COOKIE), request.remote or "?")
+        verdict = self.guard.judge(key, pin)  # judged and counted at once: nothing awaited between
+        if verdict.outcome == "locked":
+            wait = max(1, round(verdict.wait_s))
+            return web.json_response({"error": f"too many wrong PINs; try again in {wait} s"}, status=429)
+        if verdict.outcome == "wrong":
             return web.json_response({"error": "wrong PIN"}, status=401)
         token = secrets.token_urlsafe(24)
         self.sessions.add(token)
         response = web.json_response({"ok": True})
         response.set_cookie(COOKIE, token, httponly=True, samesite="Strict")
+        response.set_cookie(
+            DEVICE_COOKIE, self.guard.new_device(), max_age=DEVICE_COOKIE_S, httponly=True, samesite="Strict"
+        )
         return response
+
+    def take(self, installation: Installation) -> None:
+        """A reloaded installation: a new PIN logs every page and device out."""
+        self.installation = installation
+        if self.guard.change(installation.security.pin):
+            log.info("the tablet page's PIN changed: every page must log in again")
+            self.sessions.clear()
+            for queue in list(self.pages):
+                self._queue(queue, {"type": "logout"})
 
     async def poster(self, request: web.Request) -> web.StreamResponse:
         if request.cookies.get(COOKIE) not in self.sessions:
@@ -120,22 +136,53 @@ class Bridge:
 
     # ---- the WebSocket
 
+    def _same_origin(self, request: web.Request) -> bool:
+        """Whether the page that opens the WebSocket was served from this address (a browser
+        always sends ``Origin`` here; other clients may leave it out)."""
+        origin = request.headers.get("Origin")
+        return origin is None or urlsplit(origin).netloc == request.host
+
     async def websocket(self, request: web.Request) -> web.WebSocketResponse:
         if request.cookies.get(COOKIE) not in self.sessions:
             raise web.HTTPUnauthorized()
+        if not self._same_origin(request):
+            raise web.HTTPForbidden(text="the page must come from this server")
         page = web.WebSocketResponse(heartbeat=10.0, max_msg_size=64 * 1024)
         await page.prepare(request)
-        self.pages.add(page)
-        await page.send_json({"type": "conductor", "up": self._conductor_up()})
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(PAGE_QUEUE)
+        self.pages[queue] = request
+        sender = asyncio.create_task(self._send(page, queue))
+        self._queue(queue, {"type": "conductor", "up": self._conductor_up()})
         if self.state is not None:
-            await page.send_json({"type": "state", "data": self.state})
+            self._queue(queue, {"type": "state", "data": self.state})
         try:
             async for message in page:
                 if message.type == WSMsgType.TEXT:
-                    await page.send_json({"type": "reply", "data": await self.forward(message.data.encode())})
+                    self._queue(queue, {"type": "reply", "data": await self.forward(message.data.encode())})
         finally:
-            self.pages.discard(page)
+            self.pages.pop(queue, None)
+            sender.cancel()
         return page
+
+    async def _send(self, page: web.WebSocketResponse, queue: asyncio.Queue[dict[str, Any]]) -> None:
+        """Send ``page`` its messages in order; close it at a ``logout``."""
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            while True:
+                message = await queue.get()
+                await page.send_str(dumps(message).decode())
+                if message["type"] == "logout":
+                    await page.close()
+                    return
+
+    def _queue(self, queue: asyncio.Queue[dict[str, Any]], message: dict[str, Any]) -> None:
+        """Queue ``message`` for one page; a page whose queue is full has stopped reading."""
+        try:
+            queue.put_nowait(message)
+        except asyncio.QueueFull:
+            request = self.pages.pop(queue, None)
+            if request is not None and request.transport is not None:
+                log.warning("a tablet page at %s stopped reading: its connection is closed", request.remote)
+                request.transport.abort()
 
     async def forward(self, raw: bytes) -> dict[str, Any]:
         """Check a page's request as the conductor would, then ask the conductor."""
@@ -146,7 +193,7 @@ class Bridge:
                     "unknown_command", f"cmd: {request.cmd!r} is not for the page", request.id
                 )
         except ProtocolError as exc:
-            return json.loads(reply_error(exc.request_id, exc.code, str(exc)))
+            return loads(reply_error(exc.request_id, exc.code, str(exc)))
         sock = self.context.socket(zmq.REQ)
         sock.setsockopt(zmq.LINGER, 0)
         if self.keys is not None:
@@ -155,11 +202,11 @@ class Bridge:
         try:
             await sock.send(raw)
             if await sock.poll(REPLY_TIMEOUT_S * 1000):
-                reply: dict[str, Any] = json.loads(await sock.recv())
+                reply: dict[str, Any] = loads(await sock.recv())
                 return reply
         finally:
             sock.close()
-        return json.loads(reply_error(request.id, "unreachable", "the conductor did not answer"))
+        return loads(reply_error(request.id, "unreachable", "the conductor did not answer"))
 
     # ---- the conductor's state, passed on
 
@@ -178,28 +225,26 @@ class Bridge:
             while True:
                 if await sub.poll(1000):
                     _, body = await sub.recv_multipart()
-                    self.state, self.state_at = json.loads(body), time.monotonic()
-                    await self._tell({"type": "state", "data": self.state})
+                    self.state, self.state_at = loads(body), time.monotonic()
+                    self._tell({"type": "state", "data": self.state})
                 if self._conductor_up() != up:
                     up = not up
-                    await self._tell({"type": "conductor", "up": up})
+                    self._tell({"type": "conductor", "up": up})
         finally:
             sub.close()
 
-    async def _tell(self, message: dict[str, Any]) -> None:
-        for page in list(self.pages):
-            try:
-                await page.send_json(message)
-            except (ConnectionError, RuntimeError):
-                self.pages.discard(page)
+    def _tell(self, message: dict[str, Any]) -> None:
+        """Queue ``message`` for every page (none of them waits for another)."""
+        for queue in list(self.pages):
+            self._queue(queue, message)
 
     async def _start(self, app: web.Application) -> None:
-        app["follow"] = asyncio.create_task(self._follow())
+        app[FOLLOW] = asyncio.create_task(self._follow())
 
     async def _stop(self, app: web.Application) -> None:
-        app["follow"].cancel()
-        for page in list(self.pages):
-            await page.close()
+        app[FOLLOW].cancel()
+        for queue in list(self.pages):
+            self._queue(queue, {"type": "logout"})
 
 
 class PageServer:
@@ -211,6 +256,7 @@ class PageServer:
         self._stop: asyncio.Event | None = None
         self._ready = threading.Event()
         self._error: BaseException | None = None
+        self._bridge: Bridge | None = None
         self._thread = threading.Thread(target=self._run, name="tablet-page", daemon=True)
 
     @property
@@ -226,6 +272,12 @@ class PageServer:
         if self._error is not None:
             raise self._error
 
+    def reload(self, installation: Installation) -> None:
+        """Take a reloaded installation (its PIN); safe to call from any thread."""
+        self.installation = installation
+        if self._loop is not None and self._bridge is not None:
+            self._loop.call_soon_threadsafe(self._bridge.take, installation)
+
     def stop(self) -> None:
         """Close every page and stop listening."""
         if self._loop is not None and self._stop is not None:
@@ -237,7 +289,8 @@ class PageServer:
 
     async def _main(self) -> None:
         self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
-        runner = web.AppRunner(Bridge(self.installation).app)
+        self._bridge = Bridge(self.installation)
+        runner = web.AppRunner(self._bridge.app)
         await runner.setup()
         conductor = self.installation.conductor
         try:

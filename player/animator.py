@@ -1,4 +1,4 @@
-"""What the compositor shows (a :class:`Look`) and how it eases from one look to another.
+"""How a screen eases from one :class:`config.look.Look` to another.
 
 Every mode has a neutral look that shows only the original film; a change of mode eases the old
 mode to neutral, switches, and eases out to the new look, so nothing ever jumps.
@@ -8,35 +8,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
-Mode = Literal["wipe", "crossfade", "split", "reveal"]
-
-
-class Look(BaseModel):
-    """The compositor's parameters at one instant (all dimensionless).
-
-    ``position``: wipe divider across the film, 0 left .. 1 right; original left of it.
-    ``angle``: divider tilt from vertical, degrees. ``softness``: half-width of the divider's soft
-    edge, in film widths. ``handle``: opacity of the wipe handle, 0..1. ``fade``: crossfade weight
-    of the restored version. ``split``: 0 one film .. 1 side by side. ``centre``, ``radius``: the
-    reveal lens (film widths/heights from the top left; radius in film heights).
-    """
-
-    model_config = ConfigDict(frozen=True)
-
-    mode: Mode = "wipe"
-    position: float = 1.0
-    angle: float = 0.0
-    softness: float = 0.004
-    handle: float = 0.0
-    fade: float = 0.0
-    split: float = 0.0
-    centre: tuple[float, float] = (0.5, 0.5)
-    radius: float = 0.0
-
+from config.look import Look, Mode
 
 NUMERIC = ("position", "angle", "softness", "handle", "fade", "split", "radius")
 
@@ -96,16 +69,6 @@ class Animator:
             return current.to
         t = (now - current.start) / current.duration
         return mix(current.frm, current.to, ease_spring(t) if current.spring else ease_in_out(t))
-
-    @property
-    def target(self) -> Look:
-        """The look the animator is heading for."""
-        return self._segments[-1].to
-
-    def busy(self, now: float) -> bool:
-        """Whether a look is still easing at ``now``."""
-        last = self._segments[-1]
-        return now < last.start + last.duration
 
     def go(self, target: Look, duration: float, now: float, *, spring: bool = False) -> None:
         """Ease from the look at ``now`` to ``target`` over ``duration`` seconds; through the

@@ -6,6 +6,7 @@ let socket = null;
 let nextId = 1;
 let clips = [];
 let lastState = null;
+let loggedOut = false;
 
 function send(cmd, args = {}) {
   if (!socket || socket.readyState !== WebSocket.OPEN) return;
@@ -82,6 +83,7 @@ function connect() {
     const message = JSON.parse(event.data);
     if (message.type === "state") showState(message.data);
     else if (message.type === "conductor") conductor(message.up);
+    else if (message.type === "logout") logOut("The PIN has changed: log in again.");
     else if (message.type === "reply") {
       const reply = message.data;
       if (!reply.ok) say(reply.error.message);
@@ -89,10 +91,18 @@ function connect() {
     }
   };
   socket.onclose = () => {
+    if (loggedOut) return;
     conductor(false);
     say("Lost the connection to the room; trying again…");
     setTimeout(connect, 1000);
   };
+}
+
+function logOut(text) {
+  loggedOut = true;
+  $("room").hidden = true;
+  $("login").hidden = false;
+  $("login-error").textContent = text;
 }
 
 $("login-form").addEventListener("submit", async (event) => {
@@ -108,6 +118,7 @@ $("login-form").addEventListener("submit", async (event) => {
   }
   $("login").hidden = true;
   $("room").hidden = false;
+  loggedOut = false;
   connect();
 });
 

@@ -1,4 +1,5 @@
-"""A private Xvfb server (Mesa's llvmpipe behind it) for tests and benchmarks."""
+"""A private Xvfb server (Mesa's llvmpipe behind it), for a screen where there is no display:
+`make demo` on a server, the stills in docs/, the benchmarks and the tests."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from player.errors import DisplayError
+
 
 @contextmanager
 def virtual_display(size: str = "1280x720x24") -> Iterator[str]:
     """Start Xvfb on a free display, point ``DISPLAY`` at it, and stop it afterwards."""
     if shutil.which("Xvfb") is None:
-        raise RuntimeError("Xvfb is missing: `make test` installs it (Debian package xvfb)")
+        raise DisplayError("Xvfb is missing: `make test` installs it (Debian package xvfb)")
     read, write = os.pipe()
     server = subprocess.Popen(
         ["Xvfb", "-displayfd", str(write), "-screen", "0", size, "-nolisten", "tcp"], pass_fds=(write,)

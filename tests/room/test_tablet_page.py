@@ -14,14 +14,15 @@ import pytest
 
 from config.load import load_installation
 from content.library import Library
-from player.control.client import Client
-from tests.helpers import add_coded_clip
-from tests.player.test_conductor import Running, free_port
+from content.testcard import add_coded_clip
+from room.client import Client
+from tests.room.running import Running, free_port
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="Debian's chromium is not installed (make test installs it)"
-)
+pytestmark = [
+    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make test installs it)"),
+    pytest.mark.usefixtures("xvfb"),  # the page's screen is a real player
+]
 PIN = "4321"
 
 
@@ -65,7 +66,7 @@ def wait_for(condition: Callable[[], bool], seconds: float = 15.0) -> None:
 def test_the_operator_runs_the_room_from_the_page(room: tuple[Path, Running]) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    from player.web.bridge import PageServer
+    from room.web.bridge import PageServer
 
     config, conductor = room
     installation = load_installation(config)

@@ -12,7 +12,8 @@ from typing import Any
 
 import click
 
-from config.load import ConfigError, load_installation
+from config.errors import ConfigError
+from config.load import load_installation
 
 log = logging.getLogger("mutoscope.conductor")
 
@@ -22,8 +23,8 @@ log = logging.getLogger("mutoscope.conductor")
 @click.option("-v", "--verbose", is_flag=True, help="Log every request.")
 def conductor(config_path: Path, verbose: bool) -> None:
     """Hold the show state and take commands for the installation in CONFIG."""
-    from player.control.conductor import Conductor
-    from player.control.security import SecurityError
+    from room.client import SecurityError
+    from room.conductor import Conductor
 
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
@@ -36,13 +37,16 @@ def conductor(config_path: Path, verbose: bool) -> None:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    signal.signal(
+        signal.SIGHUP, lambda *_: log.warning("SIGHUP ignored: send `reload` to read the config again")
+    )
     conductor_config = server.installation.conductor
     log.info("commands on %s, state and cues on %s", conductor_config.command, conductor_config.publish)
     page = None
     if server.installation.security.pin is None:
         log.warning("no [security] pin in %s: the tablet page is not served", config_path)
     else:
-        from player.web.bridge import PageServer
+        from room.web.bridge import PageServer
 
         page = PageServer(server.installation)
         try:
@@ -50,6 +54,7 @@ def conductor(config_path: Path, verbose: bool) -> None:
         except OSError as exc:
             server.close()
             raise click.ClickException(f"the tablet page cannot listen on {page.address}: {exc}") from None
+        server.reloaded.append(page.reload)
         click.echo(f"tablet page: {page.address}", err=True)
     try:
         server.serve(stop)
@@ -81,8 +86,7 @@ def send(config_path: Path, timeout: float, retries: int, command: str, args: tu
     mutoscope send --config site.toml play clip=demo screens='["main"]'
     mutoscope send --config site.toml wipe position=0.3 angle=10
     """
-    from player.control.client import Client, ConductorUnreachable
-    from player.control.security import SecurityError, client_keys
+    from room.client import Client, ConductorUnreachable, SecurityError, client_keys
 
     try:
         installation = load_installation(config_path)

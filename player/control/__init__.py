@@ -1,2 +1,0 @@
-"""Control of an installation: the protocol, the conductor (ZeroMQ server holding the show
-state) and its clients."""
