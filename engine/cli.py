@@ -20,12 +20,10 @@ from config.presets import BUILTIN_PRESETS, Preset
 from content.library import Library, LibraryError
 from content.manifest import UnsafeClipIdError
 from content.media import MediaError
-from engine.colour.keyframes import KeyframeError
-from engine.device import DeviceError
-from engine.ingest import IngestError, IngestRequest, ingest
+from engine.errors import EngineError
+from engine.ingest import IngestRequest, ingest
 from engine.restore import Job, Watcher, open_job, parse_frames, restore_file
 from engine.restore import Progress as ProgressCallback
-from engine.scan import ScanError
 
 console = Console(soft_wrap=True)  # paths stay whole, for copying
 errors = Console(stderr=True)
@@ -39,16 +37,7 @@ def reports_errors(function: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return function(*args, **kwargs)
-        except (
-            ScanError,
-            DeviceError,
-            IngestError,
-            LibraryError,
-            MediaError,
-            ConfigError,
-            UnsafeClipIdError,
-            KeyframeError,
-        ) as exc:
+        except (EngineError, LibraryError, MediaError, ConfigError, UnsafeClipIdError) as exc:
             errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise SystemExit(1) from exc
         except KeyboardInterrupt:

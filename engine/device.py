@@ -9,6 +9,8 @@ from typing import Literal
 
 import torch
 
+from engine.errors import EngineError
+
 log = logging.getLogger("mutoscope.engine")
 
 DeviceChoice = Literal["auto", "cpu", "cuda"]
@@ -18,7 +20,7 @@ GPU_INSTALL = (
 )
 
 
-class DeviceError(Exception):
+class DeviceError(EngineError):
     """The requested device cannot run the engine; the message says why and what to do."""
 
 

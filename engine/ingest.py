@@ -24,6 +24,7 @@ from content.importer import POSTER_POSITION
 from content.library import STAGING_DIR, Library, LibraryError
 from content.manifest import Clip, Provenance, SourceInfo, check_clip_id
 from content.media import LOSSLESS, EncodeSettings, MediaError, sha256_file
+from engine.errors import EngineError
 from engine.pipeline import CORE
 from engine.restore import Job, Progress, write_windows
 from engine.segments import finished_segments, join, segment_path
@@ -34,7 +35,7 @@ VERSIONS = ("original", "restored")
 WORK_PREFIX = ".resume-"
 
 
-class IngestError(Exception):
+class IngestError(EngineError):
     """An ingest that could not finish; the library is as it was, and the message says so."""
 
 

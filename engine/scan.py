@@ -20,13 +20,14 @@ import av.error
 import numpy as np
 
 from content.media import MediaError, open_video
+from engine.errors import EngineError
 
 log = logging.getLogger("mutoscope.engine")
 
 GREY_FORMATS = {"gray", "gray10le", "gray12le", "gray16le", "ya8", "gray8"}
 
 
-class ScanError(Exception):
+class ScanError(EngineError):
     """A scan that cannot be restored; the message names the file (and frame)."""
 
 
