@@ -21,7 +21,7 @@ from torch import nn
 from config.presets import Preset
 from engine.analysis import ClipMotion
 from engine.modules import Compiler, ModuleRunner, eager
-from engine.motion import blur, dense_flow, inside, warp
+from engine.motion import MotionEstimator, Warp, blur, inside
 from engine.noise import spatial_noise
 from engine.stages.dust import RemoveDust
 from engine.stages.flicker import Deflicker
@@ -43,25 +43,6 @@ assert max(abs(o) for o in SCRATCH_OFFSETS) <= FLICKER_RADIUS, "scratch context 
 CHROMA_BLUR = 1.0
 """Smoothing of a colour scan's chroma (scan pixels): its grain, which the eye sees least."""
 STAGE_NAMES = ("scan", "weave", "flicker", "dust", "scratches", "grain", "upscale")
-
-
-class MotionEstimator(nn.Module):
-    """Dense flow from ``ref`` to ``mov`` (``(N, 1, H, W)``), starting from the global ``shift``
-    ``(N, 2)``; ``settings`` are :func:`engine.motion.dense_flow`'s keyword arguments."""
-
-    def __init__(self, **settings: float | int | bool) -> None:
-        super().__init__()
-        self.settings = settings
-
-    def forward(self, ref: torch.Tensor, mov: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
-        return dense_flow(ref, mov, shift, **self.settings)
-
-
-class Warp(nn.Module):
-    """Bicubic warp of neighbours onto their frame: ``(image, flow) -> image(x + flow(x))``."""
-
-    def forward(self, image: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
-        return warp(image, flow, mode="bicubic").clamp(0.0, 1.0)
 
 
 @dataclass
