@@ -22,8 +22,9 @@ from content.manifest import UnsafeClipIdError
 from content.media import MediaError
 from engine.errors import EngineError
 from engine.ingest import IngestRequest, ingest
-from engine.restore import Job, Watcher, open_job, parse_frames, restore_file
-from engine.restore import Progress as ProgressCallback
+from engine.job import Job, Watcher, open_job, parse_frames
+from engine.job import Progress as ProgressCallback
+from engine.restore import restore_file
 
 console = Console(soft_wrap=True)  # paths stay whole, for copying
 errors = Console(stderr=True)
@@ -86,7 +87,7 @@ def _preset(name: str, config: Path | None) -> Preset:
 
 
 def _frames(spec: str | None) -> tuple[int, int | None]:
-    """``--frames A:B`` as :func:`engine.restore.parse_frames` reads it, or a usage error."""
+    """``--frames A:B`` as :func:`engine.job.parse_frames` reads it, or a usage error."""
     try:
         return parse_frames(spec)
     except ValueError as exc:
@@ -103,7 +104,7 @@ def open_scan(
     keyframes: Path | None = None,
     watch: Watcher | None = None,
 ) -> Job:
-    """:func:`engine.restore.open_job` from the options as click gives them (``--scale`` as
+    """:func:`engine.job.open_job` from the options as click gives them (``--scale`` as
     its text, ``--device`` one of its choices)."""
     return open_job(
         scan, preset, scale=int(scale) if scale else None, device=device, frames=frames,  # type: ignore[arg-type]

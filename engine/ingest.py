@@ -25,9 +25,9 @@ from content.library import STAGING_DIR, Library, LibraryError
 from content.manifest import Clip, Provenance, SourceInfo, check_clip_id
 from content.media import LOSSLESS, EncodeSettings, MediaError, sha256_file
 from engine.errors import EngineError
+from engine.job import Job, Progress
 from engine.pipeline import CORE
-from engine.restore import Job, Progress, write_windows
-from engine.segments import finished_segments, join, segment_path
+from engine.segments import finished_segments, join, segment_path, write_windows
 
 log = logging.getLogger("mutoscope.engine")
 

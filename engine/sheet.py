@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from engine.job import Job
 from engine.pipeline import CORE, MARGIN, STAGE_NAMES
-from engine.restore import Job
 
 TILE_WIDTH = 480
 LABEL_HEIGHT = 28

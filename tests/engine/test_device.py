@@ -44,7 +44,7 @@ def test_every_compiled_module_matches_eager(tmp_path: Path) -> None:
     """Each stage (restoration and colour) compiled by Torch-TensorRT gives what the same
     module gives eagerly."""
     from engine.accelerate import FP16_STAGES, tensorrt_compiler
-    from engine.restore import open_job
+    from engine.job import open_job
 
     scan = make_clip(tmp_path, "everything").scan
     job = open_job(scan, Preset(scale=2), device="cpu")
