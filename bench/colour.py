@@ -35,7 +35,7 @@ from engine.colour.propagate import Colourist, TraceStore, colour_windows
 from engine.colour.suggest import ChangeMeter, suggest
 from engine.job import open_job
 from engine.motion import phase_correlate, refine_shift, translate
-from engine.pipeline import CORE
+from engine.window_plan import CORE
 
 BORDER = 16
 LUMA = torch.tensor([0.299, 0.587, 0.114])

@@ -26,8 +26,8 @@ from content.manifest import Clip, Provenance, SourceInfo, check_clip_id
 from content.media import LOSSLESS, EncodeSettings, MediaError, sha256_file
 from engine.errors import EngineError
 from engine.job import Job, Progress
-from engine.pipeline import CORE
 from engine.segments import finished_segments, join, segment_path, write_windows
+from engine.window_plan import CORE
 
 log = logging.getLogger("mutoscope.engine")
 

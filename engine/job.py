@@ -20,9 +20,10 @@ from engine.colour.keyframes import FrameMatch, Keyframe, KeyframeError, check_s
 from engine.colour.propagate import Colourist, TraceStore, colour_windows
 from engine.device import DeviceChoice, choose_device
 from engine.modules import eager
-from engine.pipeline import CORE, MARGIN, Restorer
+from engine.pipeline import Restorer
 from engine.scan import Scan, ScanError
 from engine.segments import segment_path
+from engine.window_plan import CORE, window_frames
 
 log = logging.getLogger("mutoscope.engine")
 
@@ -72,7 +73,7 @@ class Job:
 
     def frames(self, first: int = 0) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """``(scan frame, restored frame)`` from clip frame ``first`` (a window boundary) on."""
-        read_from = self.start + max(first - MARGIN, 0)
+        read_from = self.start + window_frames(first, CORE, self.frame_count).start
         frames = self.scan.frames(read_from, self.start + self.frame_count, self.colour)
         return self.restorer.run(frames, self.motion, first)
 

@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image
 
 from content.media import EncodeSettings, MediaError, VideoWriter
-from engine.pipeline import CORE
+from engine.window_plan import CORE
 
 if TYPE_CHECKING:  # engine.job writes and reads segments too
     from engine.job import Job, Progress

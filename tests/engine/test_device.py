@@ -14,7 +14,8 @@ import torch
 from config.presets import Preset
 from engine.colour.propagate import Colourist, TraceStore, colour_windows
 from engine.device import DeviceError, choose_device, cuda_problem
-from engine.pipeline import MARGIN, Restorer
+from engine.pipeline import Restorer
+from engine.window_plan import MARGIN
 from tests.engine.clips import make_clip
 
 needs_no_cuda = pytest.mark.skipif(cuda_problem() is None, reason="this machine can run CUDA")

@@ -9,7 +9,7 @@ import pytest
 
 from config.presets import Preset
 from engine.job import open_job
-from engine.pipeline import MARGIN
+from engine.window_plan import MARGIN
 from tests.engine.clips import make_clip
 
 
