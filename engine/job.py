@@ -43,9 +43,9 @@ def parse_frames(spec: str | None) -> tuple[int, int | None]:
         start = int(head) if head else 0
         stop = int(tail) if tail else None
     except ValueError:
-        raise ValueError(f"--frames {spec!r}: expected A:B with whole numbers, e.g. 0:250") from None
+        raise ValueError(f"{spec!r}: expected A:B with whole numbers, e.g. 0:250") from None
     if not sep or start < 0 or (stop is not None and stop <= start):
-        raise ValueError(f"--frames {spec!r}: expected A:B with 0 <= A < B, e.g. 0:250")
+        raise ValueError(f"{spec!r}: expected A:B with 0 <= A < B, e.g. 0:250")
     return start, stop
 
 
@@ -153,7 +153,7 @@ def open_job(
     )
     if stop is not None and start + seen < stop:
         raise ScanError(
-            f"{scan_path}: --frames asks for frames up to {stop - 1}, but the scan ends at frame {start + seen - 1}"
+            f"{scan_path}: frames up to {stop - 1} were asked for, but the scan ends at frame {start + seen - 1}"
         )
     match.check(seen, start)
     motion = camera_path(steps, shots, preset.weave.strength if preset.weave.enabled else 0.0, vignette)

@@ -27,7 +27,7 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 def stage_images(job: Job, frame: int) -> dict[str, np.ndarray]:
     """Clip frame ``frame`` after each stage: stage name -> ``(H, W)`` float in [0, 1]."""
     if not 0 <= frame < job.frame_count:
-        raise ValueError(f"--frame {frame}: the clip has frames 0 to {job.frame_count - 1}")
+        raise ValueError(f"{frame}: the clip has frames 0 to {job.frame_count - 1}")
     first = frame // CORE * CORE
     needed = window_frames(first, CORE, job.frame_count)
     buffer = list(job.scan.frames(job.start + needed.start, job.start + needed.stop))

@@ -92,7 +92,9 @@ def read_keyframes(folder: Path) -> list[Keyframe]:
     if not folder.exists():
         raise KeyframeError(f"{folder}: the keyframe folder does not exist")
     if not folder.is_dir():
-        raise KeyframeError(f"{folder}: is not a folder; --keyframes takes a folder of PNG or TIFF images")
+        raise KeyframeError(
+            f"{folder}: is not a folder; keyframes are read from a folder of PNG or TIFF images"
+        )
     try:
         entries = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
     except OSError as exc:
