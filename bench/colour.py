@@ -33,9 +33,9 @@ from engine.colour.lab import grey8_lightness, to_lab, to_rgb8
 from engine.colour.palette import apply_palette, palette
 from engine.colour.propagate import Colourist, TraceStore, colour_windows
 from engine.colour.suggest import ChangeMeter, suggest
+from engine.job import open_job
 from engine.motion import phase_correlate, refine_shift, translate
-from engine.pipeline import CORE
-from engine.restore import open_job
+from engine.window_plan import CORE
 
 BORDER = 16
 LUMA = torch.tensor([0.299, 0.587, 0.114])

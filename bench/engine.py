@@ -23,8 +23,8 @@ from config.presets import BUILTIN_PRESETS
 from content.degrade import LUMA_BT601
 from content.demo_source import make_demo_source
 from content.media import LOSSLESS, VideoWriter, read_frames
+from engine.job import open_job
 from engine.motion import blur
-from engine.restore import open_job
 
 CLIPS = (
     # (scene, seed, strength): different photographs, seeds and strengths
@@ -65,7 +65,7 @@ PEAK_RSS = """
 import sys
 from pathlib import Path
 from config.presets import BUILTIN_PRESETS
-from engine.restore import open_job
+from engine.job import open_job
 job = open_job(Path(sys.argv[1]), BUILTIN_PRESETS["standard"], device="cpu")
 for _ in job.frames():
     pass

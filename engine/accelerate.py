@@ -19,7 +19,7 @@ import torch
 from platformdirs import user_cache_path
 from torch import nn
 
-from engine.device import cuda_problem
+from engine.device import GPU_INSTALL, DeviceError, cuda_problem
 
 log = logging.getLogger("mutoscope.engine")
 
@@ -46,10 +46,11 @@ def tensorrt_compiler(
     cache: Path | None = None,
 ) -> Callable[[nn.Module, tuple[torch.Tensor, ...]], Callable[..., torch.Tensor]]:
     """A compiler for :class:`engine.pipeline.Restorer` that builds (or loads from ``cache``,
-    by default the user's cache folder) a TensorRT engine per module and input shape."""
+    by default the user's cache folder) a TensorRT engine per module and input shape. Raises
+    :class:`engine.device.DeviceError`, saying what is missing, where CUDA or torch-tensorrt is."""
     problem = cuda_problem()
     if problem:
-        raise RuntimeError(f"the TensorRT path cannot run: {problem}")
+        raise DeviceError(f"the TensorRT path cannot run: {problem}; {GPU_INSTALL}", problem)
     import torch_tensorrt
 
     folder = cache or user_cache_path("mutoscope") / "tensorrt"

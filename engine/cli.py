@@ -21,12 +21,12 @@ from config.presets import BUILTIN_PRESETS, Preset
 from content.library import Library, LibraryError
 from content.manifest import UnsafeClipIdError
 from content.media import MediaError
-from engine.colour.keyframes import KeyframeError
-from engine.device import DeviceError
-from engine.ingest import IngestError, IngestRequest, ingest
-from engine.restore import Job, Watcher, open_job, parse_frames, restore_file
-from engine.restore import Progress as ProgressCallback
-from engine.scan import ScanError
+from engine.device import GPU_INSTALL, DeviceError
+from engine.errors import EngineError
+from engine.ingest import ClipIdTakenError, IngestRequest, ingest
+from engine.job import Job, Watcher, open_job, parse_frames
+from engine.job import Progress as ProgressCallback
+from engine.restore import restore_file
 
 console = Console(soft_wrap=True)  # paths stay whole, for copying
 errors = Console(stderr=True)
@@ -40,16 +40,7 @@ def reports_errors(function: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return function(*args, **kwargs)
-        except (
-            ScanError,
-            DeviceError,
-            IngestError,
-            LibraryError,
-            MediaError,
-            ConfigError,
-            UnsafeClipIdError,
-            KeyframeError,
-        ) as exc:
+        except (EngineError, LibraryError, MediaError, ConfigError, UnsafeClipIdError) as exc:
             errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise SystemExit(1) from exc
         except KeyboardInterrupt:
@@ -98,11 +89,11 @@ def _preset(name: str, config: Path | None) -> Preset:
 
 
 def _frames(spec: str | None) -> tuple[int, int | None]:
-    """``--frames A:B`` as :func:`engine.restore.parse_frames` reads it, or a usage error."""
+    """``--frames A:B`` as :func:`engine.job.parse_frames` reads it, or a usage error."""
     try:
         return parse_frames(spec)
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--frames") from None
+        raise click.BadParameter(f"--frames {exc}", param_hint="--frames") from None
 
 
 def open_scan(
@@ -115,12 +106,18 @@ def open_scan(
     keyframes: Path | None = None,
     watch: Watcher | None = None,
 ) -> Job:
-    """:func:`engine.restore.open_job` from the options as click gives them (``--scale`` as
-    its text, ``--device`` one of its choices)."""
-    return open_job(
-        scan, preset, scale=int(scale) if scale else None, device=device, frames=frames,  # type: ignore[arg-type]
-        keyframes=keyframes, progress=progress, watch=watch,
-    )  # fmt: skip
+    """:func:`engine.job.open_job` from the options as click gives them (``--scale`` as
+    its text, ``--device`` one of its choices); a device that cannot run is reported in terms
+    of ``--device``."""
+    try:
+        return open_job(
+            scan, preset, scale=int(scale) if scale else None, device=device, frames=frames,  # type: ignore[arg-type]
+            keyframes=keyframes, progress=progress, watch=watch,
+        )  # fmt: skip
+    except DeviceError as exc:
+        raise DeviceError(
+            f"--device {device}: {exc.problem}; {GPU_INSTALL}, or run with --device cpu", exc.problem
+        ) from exc
 
 
 def common(function: F) -> F:
@@ -206,7 +203,7 @@ def restore(
             try:
                 draw_sheet(job, frame, stages_sheet)
             except ValueError as exc:
-                raise click.BadParameter(str(exc), param_hint="--frame") from None
+                raise click.BadParameter(f"--frame {exc}", param_hint="--frame") from None
             console.print(f"stages sheet of frame {frame}: {stages_sheet}")
             return
         assert out is not None
@@ -258,7 +255,10 @@ def ingest_command(
     with progress_bar() as update:
         job = open_scan(scan, preset, update, scale, device, frames, keyframes)
         request = IngestRequest(library, job, preset, preset_name, clip_id, title, year, replace)
-        clip = ingest(request, update)
+        try:
+            clip = ingest(request, update)
+        except ClipIdTakenError as exc:
+            raise LibraryError(f"{exc}; pass --replace to replace it") from exc
     console.print(
         f"ingested {clip.id}: {clip.frame_count} frames, {clip.original.width}x{clip.original.height} -> "
         f"{clip.restored.width}x{clip.restored.height} at {float(Fraction(clip.fps)):g} fps -> {library.root / clip.folder}"

@@ -9,17 +9,25 @@ from typing import Literal
 
 import torch
 
+from engine.errors import EngineError
+
 log = logging.getLogger("mutoscope.engine")
 
 DeviceChoice = Literal["auto", "cpu", "cuda"]
 GPU_INSTALL = (
     "install a CUDA build of PyTorch and the GPU extra (pip install 'mutoscope[gpu]', which brings "
-    "torch-tensorrt), or run with --device cpu"
+    "torch-tensorrt)"
 )
+"""How to get the CUDA path."""
 
 
-class DeviceError(Exception):
-    """The requested device cannot run the engine; the message says why and what to do."""
+class DeviceError(EngineError):
+    """The CUDA path cannot run here; the message says why and how to get it, and
+    :attr:`problem` is what is missing (for a caller that words its own advice)."""
+
+    def __init__(self, message: str, problem: str) -> None:
+        super().__init__(message)
+        self.problem = problem
 
 
 def cuda_problem() -> str | None:
@@ -41,7 +49,7 @@ def choose_device(choice: DeviceChoice) -> torch.device:
     problem = cuda_problem()
     if choice == "cuda":
         if problem:
-            raise DeviceError(f"--device cuda: {problem}; {GPU_INSTALL}")
+            raise DeviceError(f"CUDA cannot run here: {problem}; {GPU_INSTALL}", problem)
         return torch.device("cuda")
     if problem:
         log.info("restoring on the CPU (%s)", problem)

@@ -21,12 +21,13 @@ from pathlib import Path
 
 from config.presets import Preset
 from content.importer import POSTER_POSITION
-from content.library import STAGING_DIR, Library, LibraryError
+from content.library import STAGING_DIR, ClipExistsError, Library
 from content.manifest import Clip, Provenance, SourceInfo, check_clip_id
 from content.media import LOSSLESS, EncodeSettings, MediaError, sha256_file
-from engine.pipeline import CORE
-from engine.restore import Job, Progress, write_windows
-from engine.segments import finished_segments, join, segment_path
+from engine.errors import EngineError
+from engine.job import Job, Progress
+from engine.segments import finished_segments, join, segment_path, write_windows
+from engine.window_plan import CORE
 
 log = logging.getLogger("mutoscope.engine")
 
@@ -34,8 +35,13 @@ VERSIONS = ("original", "restored")
 WORK_PREFIX = ".resume-"
 
 
-class IngestError(Exception):
+class IngestError(EngineError):
     """An ingest that could not finish; the library is as it was, and the message says so."""
+
+
+class ClipIdTakenError(IngestError, ClipExistsError):
+    """The library has a clip of the requested id, and replacing it was not asked for; the
+    library is as it was (a :class:`content.library.ClipExistsError` too)."""
 
 
 @dataclass(frozen=True)
@@ -90,11 +96,12 @@ def _disk_message(exc: BaseException) -> str | None:
 
 def ingest(request: IngestRequest, progress: Progress | None = None) -> Clip:
     """Restore and commit; resumes finished windows of an earlier run with the same key.
-    Raises :class:`IngestError` (library unchanged) or :class:`content.library.LibraryError`."""
+    Raises :class:`IngestError` (library unchanged; :class:`ClipIdTakenError` for a clip id in
+    use without ``replace``) or :class:`content.library.LibraryError`."""
     library, job = request.library, request.job
     check_clip_id(request.clip_id)
     if request.clip_id in library.read().clips and not request.replace:
-        raise LibraryError(f"{library.root}: clip {request.clip_id!r} exists; pass --replace to replace it")
+        raise ClipIdTakenError(f"{library.root}: clip {request.clip_id!r} exists")
     source_sha = sha256_file(job.scan.path)
     key = work_key(source_sha, request)
     try:

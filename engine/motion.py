@@ -1,5 +1,7 @@
 """Motion between frames: a global shift by phase correlation, a dense flow by pyramidal
-Lucas-Kanade, and warping by either.
+Lucas-Kanade, and warping by either; :class:`MotionEstimator` and :class:`Warp` are the dense
+flow and the warp as the modules the restoration and colour stages run (and the GPU path
+compiles).
 
 Frames are ``(N, 1, H, W)`` float tensors in [0, 1]. A flow ``f`` from ``ref`` to ``mov`` is
 ``(N, 2, H, W)`` in pixels, ``(dx, dy)`` per pixel, such that ``mov(x + f(x)) ≈ ref(x)``.
@@ -10,10 +12,12 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from kornia.filters import gaussian_blur2d
+from torch import nn
 
 
 def blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
-    """Gaussian blur of ``(N, C, H, W)`` with ``sigma`` pixels (reflected borders)."""
+    """Gaussian blur of ``(N, C, H, W)`` with ``sigma`` pixels (borders repeated: replicate
+    padding)."""
     radius = max(int(3.0 * sigma + 0.5), 1)
     return gaussian_blur2d(x, (2 * radius + 1, 2 * radius + 1), (sigma, sigma), border_type="replicate")
 
@@ -194,3 +198,22 @@ def dense_flow(
     if finest == 0:
         return flow
     return 2.0**finest * F.interpolate(flow, size=(h, w), mode="bilinear", align_corners=False)
+
+
+class MotionEstimator(nn.Module):
+    """Dense flow from ``ref`` to ``mov`` (``(N, 1, H, W)``), starting from the global ``shift``
+    ``(N, 2)``; ``settings`` are :func:`engine.motion.dense_flow`'s keyword arguments."""
+
+    def __init__(self, **settings: float | int | bool) -> None:
+        super().__init__()
+        self.settings = settings
+
+    def forward(self, ref: torch.Tensor, mov: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
+        return dense_flow(ref, mov, shift, **self.settings)
+
+
+class Warp(nn.Module):
+    """Bicubic warp of neighbours onto their frame: ``(image, flow) -> image(x + flow(x))``."""
+
+    def forward(self, image: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
+        return warp(image, flow, mode="bicubic").clamp(0.0, 1.0)

@@ -7,19 +7,6 @@ import torch
 MAD_TO_SIGMA = 1.4826
 
 
-def temporal_noise(centre: torch.Tensor, neighbour: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
-    """Standard deviation of one frame's noise ``(N, 1, 1, 1)``, from its difference with a
-    motion-compensated neighbour: ``centre`` and ``neighbour`` ``(N, 1, H, W)``, ``valid`` 1.0
-    where the neighbour is usable. Robust (median absolute difference); at least 1/255."""
-    difference = (centre - neighbour).abs()
-    big = torch.full_like(difference, 1e3)
-    ranked = torch.where(valid > 0.5, difference, big).flatten(1)
-    count = (valid > 0.5).flatten(1).sum(dim=1).clamp(min=1)
-    median = ranked.sort(dim=1).values.gather(1, (count // 2).unsqueeze(1))
-    sigma = MAD_TO_SIGMA * median / 2**0.5
-    return sigma.clamp(min=1 / 255).view(-1, 1, 1, 1)
-
-
 def spatial_noise(frames: torch.Tensor) -> torch.Tensor:
     """Standard deviation of each frame's fine noise ``(N, 1, 1, 1)`` from its own pixels
     (Immerkaer's mask, median for robustness to edges and texture): low on a clean frame,

@@ -1,10 +1,10 @@
 """The restoration pipeline: the stages in order over overlapping windows of frames.
 
-A window is ``CORE`` frames to output plus ``MARGIN`` frames of context on each side (fewer at
-the clip's ends, where the missing neighbours count for nothing). Every output frame sees
-exactly the same neighbours wherever the window boundaries fall, so seams cannot show, and only
-one window is ever held: memory does not grow with the clip. Motion is estimated once per
-window, for the frames being output, and shared by the dust and grain stages.
+Each window is ``CORE`` frames to output plus ``MARGIN`` frames of context on each side; which
+frames a window holds, and which neighbours each stage may draw on, is worked out by
+:mod:`engine.window_plan`, and the :class:`Restorer` runs the stages' tensor work with it. Motion
+is estimated once per window, for the frames being output, and shared by the dust and grain
+stages.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from torch import nn
 from config.presets import Preset
 from engine.analysis import ClipMotion
 from engine.modules import Compiler, ModuleRunner, eager
-from engine.motion import blur, dense_flow, inside, warp
+from engine.motion import MotionEstimator, Warp, blur, inside
 from engine.noise import spatial_noise
 from engine.stages.dust import RemoveDust
 from engine.stages.flicker import Deflicker
@@ -30,38 +30,22 @@ from engine.stages.scratches import MOVED_PX, RemoveScratches
 from engine.stages.scratches import OFFSETS as SCRATCH_OFFSETS
 from engine.stages.upscale import Upscale
 from engine.stages.weave import Stabilise
+from engine.window_plan import (
+    CORE,
+    FLICKER_RADIUS,
+    MARGIN,
+    MOTION_OFFSETS,
+    MOTION_RADIUS,
+    output_count,
+    plan_window,
+    window_frames,
+    window_rows,
+)
 
-CORE = 16
-"""Frames output per window."""
-FLICKER_RADIUS = 4
-"""Neighbours on each side that set a frame's brightness."""
-MOTION_OFFSETS = (-2, -1, 1, 2)
-"""Neighbours the motion-compensated stages (dust, grain) draw on."""
-MOTION_RADIUS = max(abs(o) for o in MOTION_OFFSETS)
-MARGIN = FLICKER_RADIUS + MOTION_RADIUS
 assert max(abs(o) for o in SCRATCH_OFFSETS) <= FLICKER_RADIUS, "scratch context comes from the flicker margin"
 CHROMA_BLUR = 1.0
 """Smoothing of a colour scan's chroma (scan pixels): its grain, which the eye sees least."""
 STAGE_NAMES = ("scan", "weave", "flicker", "dust", "scratches", "grain", "upscale")
-
-
-class MotionEstimator(nn.Module):
-    """Dense flow from ``ref`` to ``mov`` (``(N, 1, H, W)``), starting from the global ``shift``
-    ``(N, 2)``; ``settings`` are :func:`engine.motion.dense_flow`'s keyword arguments."""
-
-    def __init__(self, **settings: float | int | bool) -> None:
-        super().__init__()
-        self.settings = settings
-
-    def forward(self, ref: torch.Tensor, mov: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
-        return dense_flow(ref, mov, shift, **self.settings)
-
-
-class Warp(nn.Module):
-    """Bicubic warp of neighbours onto their frame: ``(image, flow) -> image(x + flow(x))``."""
-
-    def forward(self, image: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
-        return warp(image, flow, mode="bicubic").clamp(0.0, 1.0)
 
 
 @dataclass
@@ -113,18 +97,16 @@ class Restorer:
         for a colour scan: the stages restore its luma, and its chroma is stabilised with it,
         smoothed and scaled; the restored frames are then RGB too): frames ``first - MARGIN``
         onward, with indices outside the clip filled by any frame (they count for nothing)."""
-        total = len(motion.shot)
         t = frames.shape[0]
         core = t - 2 * MARGIN
-        index = np.arange(first - MARGIN, first - MARGIN + t)
-        real = (index >= 0) & (index < total)
-        source = np.clip(index, 0, total - 1)
-        shot = np.where(real, motion.shot[source], -1)
-        path = motion.path[source]
+        plan = plan_window(
+            first, core, motion.shot, motion.path, motion.correction,
+            weave=self.enabled("weave"), scratch_offsets=SCRATCH_OFFSETS, moved_px=MOVED_PX,
+        )  # fmt: skip
         chroma = None
         if frames.ndim == 4:
             ycbcr = rgb_to_ycbcr(self._tensor(frames).permute(0, 3, 1, 2) / 255.0)
-            x, chroma = ycbcr[:, :1].contiguous(), ycbcr[MARGIN : MARGIN + core, 1:]
+            x, chroma = ycbcr[:, :1].contiguous(), ycbcr[plan.output, 1:]
         else:
             x = self._tensor(frames[:, None].astype(np.float32) / 255.0)
         stages: dict[str, np.ndarray] = {}
@@ -134,38 +116,26 @@ class Restorer:
                 stages[name] = tensor[offset : offset + core, 0].float().cpu().numpy()
 
         keep("scan", x, MARGIN)
-        moved_by = motion.correction[source] * real[:, None] * self.enabled("weave")  # (t, 2)
         if self.enabled("weave"):
-            x = self._run("weave", x, self._tensor(moved_by))
+            x = self._run("weave", x, self._tensor(plan.moved_by))
         keep("weave", x, MARGIN)
 
         r = FLICKER_RADIUS
-        n1 = t - 2 * r
-        middle = np.arange(n1) + r
-        offsets = np.arange(-r, r + 1)
-        neighbour = middle[:, None] + offsets[None, :]
         if self.enabled("flicker"):
-            weights = (shot[neighbour] == shot[middle][:, None]) & (shot[middle][:, None] >= 0)
-            shifts = path[neighbour] - path[middle][:, None]
+            weights, shifts = self._tensor(plan.flicker_weights), self._tensor(plan.flicker_shifts)
             falloff = motion.vignette.gain(*x.shape[-2:], like=x)
-            y = self._run(
-                "flicker", x, self._tensor(weights.astype(np.float32)), self._tensor(shifts), falloff
-            )
+            y = self._run("flicker", x, weights, shifts, falloff)
         else:
             y = x[r : t - r]
         keep("flicker", y, MOTION_RADIUS)
 
-        centre_rows = np.arange(core) + MOTION_RADIUS  # rows of y being output
-        centre_window = centre_rows + r  # the same frames' rows in the window
         flows, valids = [], []
-        ref = y[MOTION_RADIUS : MOTION_RADIUS + core]
-        for o in MOTION_OFFSETS:
+        ref = y[MOTION_RADIUS : MOTION_RADIUS + core]  # the output frames' rows of y
+        for o, start, same in zip(MOTION_OFFSETS, plan.motion_starts, plan.motion_same, strict=True):
             mov = y[MOTION_RADIUS + o : MOTION_RADIUS + o + core]
-            start = path[centre_window + o] - path[centre_window]
             flow = self._run("motion", ref, mov, self._tensor(start))
-            same = (shot[centre_window + o] == shot[centre_window]) & (shot[centre_window] >= 0)
             flows.append(flow)
-            valids.append(inside(flow) * self._tensor(same.astype(np.float32)).view(-1, 1, 1, 1))
+            valids.append(inside(flow) * self._tensor(same).view(-1, 1, 1, 1))
         valid = torch.cat(valids, dim=1)
 
         def neighbours(source_frames: torch.Tensor) -> torch.Tensor:
@@ -184,13 +154,7 @@ class Restorer:
             centre = self._run("dust", ref, around, valid, noise)
         keep("dust", centre, 0)
         if self.enabled("scratches"):
-            rows = middle[:, None] + np.array(SCRATCH_OFFSETS)[None, :]
-            same_shot = (shot[rows] == shot[middle][:, None]) & (shot[middle][:, None] >= 0)
-            # the scene's position on the film, and the film's in the frames as stabilised
-            content = path[:, 0] - motion.correction[source][:, 0]
-            moved = same_shot & (np.abs(content[rows] - content[middle][:, None]) >= MOVED_PX)
-            film_shift = self._tensor((moved_by[rows, 0] - moved_by[middle][:, None, 0]).astype(np.float32))
-            moving = self._tensor(moved.astype(np.float32))
+            film_shift, moving = self._tensor(plan.scratch_shift), self._tensor(plan.scratch_moving)
             # The neighbours: every frame cleaned alike, so a neighbour looks the same whichever
             # window it is in. The centre: cleaned after the dust stage, which may already have
             # taken out part of a line (a scratch moves against the scene, like dirt); the
@@ -208,7 +172,7 @@ class Restorer:
         keep("upscale", large, 0)
         if chroma is not None:
             if self.enabled("weave"):
-                chroma = self._run("weave", chroma, self._tensor(moved_by[MARGIN : MARGIN + core]))
+                chroma = self._run("weave", chroma, self._tensor(plan.moved_by[plan.output]))
             chroma = self._run("upscale", blur(chroma, CHROMA_BLUR))
             large = ycbcr_to_rgb(torch.cat([large, chroma], dim=1)).permute(0, 2, 3, 1)
         else:
@@ -224,24 +188,20 @@ class Restorer:
         ``max(start - MARGIN, 0)`` on, in order. The window size changes nothing but memory."""
         total = len(motion.shot)
         buffer: deque[np.ndarray] = deque()
-        buffered_from = max(start - MARGIN, 0)
+        buffered_from = window_frames(start, core, total).start
         source = iter(frames)
         for first in range(start, total, core):
-            want_to = min(first + core + MARGIN, total)
-            while buffered_from + len(buffer) < want_to:
+            needed = window_frames(first, core, total)
+            while buffered_from + len(buffer) < needed.stop:
                 frame = next(source, None)
                 if frame is None:
                     raise ValueError(f"the clip ended at frame {buffered_from + len(buffer)} of {total}")
                 buffer.append(frame)
-            while buffered_from < first - MARGIN:
+            while buffered_from < needed.start:
                 buffer.popleft()
                 buffered_from += 1
-            rows = [
-                min(max(i, 0), total - 1) - buffered_from
-                for i in range(first - MARGIN, first + core + MARGIN)
-            ]
-            rows = [min(max(r, 0), len(buffer) - 1) for r in rows]
-            stack = np.stack([buffer[r] for r in rows])
+            held = range(buffered_from, buffered_from + len(buffer))
+            stack = np.stack([buffer[r] for r in window_rows(first, core, total, held)])
             result = self.window(stack, first, motion)
-            for i in range(min(core, total - first)):
+            for i in range(output_count(first, core, total)):
                 yield buffer[first - buffered_from + i], result.restored[i]

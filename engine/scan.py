@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
@@ -20,30 +19,15 @@ import av.error
 import numpy as np
 
 from content.media import MediaError, open_video
+from engine.errors import EngineError
 
 log = logging.getLogger("mutoscope.engine")
 
 GREY_FORMATS = {"gray", "gray10le", "gray12le", "gray16le", "ya8", "gray8"}
 
 
-class ScanError(Exception):
+class ScanError(EngineError):
     """A scan that cannot be restored; the message names the file (and frame)."""
-
-
-@dataclass
-class ScanInfo:
-    """What a scan holds after the first pass: ``frame_count`` frames of ``width`` x ``height``
-    (even) at ``fps``; ``colour`` if it was stored in colour, ``variable_rate`` if its timestamps
-    were conformed; ``damaged`` the frame indices that could not be decoded (filled in)."""
-
-    path: Path
-    width: int
-    height: int
-    fps: Fraction
-    frame_count: int
-    colour: bool
-    variable_rate: bool = False
-    damaged: list[int] = field(default_factory=list)
 
 
 def _open(path: Path) -> av.container.InputContainer:
@@ -91,7 +75,8 @@ def _picture(frame: av.VideoFrame, width: int, height: int, colour: bool) -> np.
 
 
 class Scan:
-    """A scan file: :meth:`survey` once (counts, checks, finds damage), then :meth:`frames`."""
+    """A scan file: its size, rate and colour from the container at once; :meth:`frames` decodes
+    (and a full pass counts the frames and finds the damage)."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -112,16 +97,6 @@ class Scan:
             """The frame count the container announces (0 if it does not): for progress only."""
         self.damaged: list[int] = []
         self.variable_rate = False
-
-    def info(self, frame_count: int) -> ScanInfo:
-        """What a full pass of :meth:`frames` found (``frame_count`` frames read)."""
-        return ScanInfo(self.path, self.width, self.height, self.fps, frame_count, self.colour,
-                        self.variable_rate, list(self.damaged))  # fmt: skip
-
-    def survey(self) -> ScanInfo:
-        """Decode every frame once: the conformed frame count, variable rate and damage."""
-        count = sum(1 for _ in self.frames())
-        return self.info(count)
 
     def _slots(self) -> Iterator[tuple[int, av.VideoFrame | None]]:
         """Each slot ``0, 1, ...`` of the constant-rate timeline with the frame that fills it

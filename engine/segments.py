@@ -5,13 +5,22 @@ are joined packet for packet (no re-encode) into one file."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import ExitStack
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import av
 import av.error
+import numpy as np
+from PIL import Image
 
-from content.media import MediaError
+from content.media import EncodeSettings, MediaError, VideoWriter
+from engine.window_plan import CORE
+
+if TYPE_CHECKING:  # engine.job writes and reads segments too
+    from engine.job import Job, Progress
 
 SEGMENT_SUFFIX = ".mp4"
 LOSSLESS_SUFFIX = ".mkv"
@@ -72,3 +81,46 @@ def join(pieces: list[Path], out: Path, fps: Fraction, frames_per_piece: list[in
                 offset += frames
     except (av.error.FFmpegError, OSError) as exc:
         raise MediaError(f"{out}: cannot join the finished windows: {exc}") from exc
+
+
+def write_windows(
+    folder: Path,
+    job: Job,
+    windows: range,
+    versions: dict[str, EncodeSettings],
+    frames: Iterator[dict[str, np.ndarray]],
+    progress: Progress | None,
+    poster: tuple[Path, int] | None = None,
+) -> None:
+    """Write ``windows`` of each of ``versions`` (``original``, ``restored``, ``luma``, each
+    encoded with its settings) as segments in ``folder`` from ``frames`` (a dict of frames by
+    version per clip frame), each window's files renamed into place when whole. ``poster``:
+    the JPEG to write from the restored version, and the clip frame to take."""
+    sizes = {
+        "original": (job.scan.width, job.scan.height),
+        "restored": job.restored_size,
+        "luma": job.restored_size,
+    }
+    for window in windows:
+        finals = {v: segment_path(folder, v, window) for v in versions}
+        partials = {v: partial_path(p) for v, p in finals.items()}
+        count = min(CORE, job.frame_count - window * CORE)
+        with ExitStack() as stack:
+            writers = {
+                v: stack.enter_context(VideoWriter(partials[v], job.scan.fps, *sizes[v], s))
+                for v, s in versions.items()
+            }
+            for i in range(count):
+                frame = next(frames)
+                for v, writer in writers.items():
+                    writer.write(frame[v])
+                index = window * CORE + i
+                if poster and index == poster[1] and "restored" in frame:
+                    Image.fromarray(frame["restored"]).save(
+                        partial_path(poster[0]), format="JPEG", quality=90
+                    )
+                    publish(partial_path(poster[0]), poster[0])
+                if progress:
+                    progress("restoring", index + 1, job.frame_count)
+        for v in versions:
+            publish(partials[v], finals[v])

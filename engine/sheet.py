@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from engine.pipeline import CORE, MARGIN, STAGE_NAMES
-from engine.restore import Job
+from engine.job import Job
+from engine.pipeline import STAGE_NAMES
+from engine.window_plan import CORE, window_frames, window_rows
 
 TILE_WIDTH = 480
 LABEL_HEIGHT = 28
@@ -26,15 +27,12 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 def stage_images(job: Job, frame: int) -> dict[str, np.ndarray]:
     """Clip frame ``frame`` after each stage: stage name -> ``(H, W)`` float in [0, 1]."""
     if not 0 <= frame < job.frame_count:
-        raise ValueError(f"--frame {frame}: the clip has frames 0 to {job.frame_count - 1}")
+        raise ValueError(f"{frame}: the clip has frames 0 to {job.frame_count - 1}")
     first = frame // CORE * CORE
-    read_from = max(first - MARGIN, 0)
-    frames = job.scan.frames(job.start + read_from, job.start + min(first + CORE + MARGIN, job.frame_count))
-    buffer = list(frames)
-    rows = [
-        min(max(i, 0), job.frame_count - 1) - read_from for i in range(first - MARGIN, first + CORE + MARGIN)
-    ]
-    stack = np.stack([buffer[min(max(r, 0), len(buffer) - 1)] for r in rows])
+    needed = window_frames(first, CORE, job.frame_count)
+    buffer = list(job.scan.frames(job.start + needed.start, job.start + needed.stop))
+    held = range(needed.start, needed.start + len(buffer))
+    stack = np.stack([buffer[r] for r in window_rows(first, CORE, job.frame_count, held)])
     result = job.restorer.window(stack, first, job.motion, keep_stages=True)
     return {name: images[frame - first] for name, images in result.stages.items()}
 

@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from engine.colour.lab import to_lab
+from engine.errors import EngineError
 
 log = logging.getLogger("mutoscope.engine")
 
@@ -32,7 +33,7 @@ much better than its own frame's does (and at least ``OTHER_FRAME_MATCH``)."""
 OTHER_FRAME_MATCH = 0.7
 
 
-class KeyframeError(Exception):
+class KeyframeError(EngineError):
     """Keyframes that cannot be used; the message names each file and its problem."""
 
 
@@ -91,7 +92,9 @@ def read_keyframes(folder: Path) -> list[Keyframe]:
     if not folder.exists():
         raise KeyframeError(f"{folder}: the keyframe folder does not exist")
     if not folder.is_dir():
-        raise KeyframeError(f"{folder}: is not a folder; --keyframes takes a folder of PNG or TIFF images")
+        raise KeyframeError(
+            f"{folder}: is not a folder; keyframes are read from a folder of PNG or TIFF images"
+        )
     try:
         entries = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
     except OSError as exc:

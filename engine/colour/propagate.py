@@ -27,8 +27,7 @@ from engine.colour.carry import Carry, JointUpsample
 from engine.colour.lab import grey8_lightness, to_lab, to_rgb8
 from engine.colour.palette import apply_palette, palette
 from engine.modules import Compiler, ModuleRunner, eager
-from engine.motion import phase_correlate
-from engine.pipeline import MotionEstimator
+from engine.motion import MotionEstimator, phase_correlate
 
 log = logging.getLogger("mutoscope.engine")
 

@@ -15,8 +15,8 @@ import numpy as np
 from PIL import Image
 
 from engine.colour.keyframes import thumbnail
-from engine.pipeline import CORE
-from engine.restore import Job
+from engine.job import Job
+from engine.window_plan import CORE
 
 SECONDS_PER_KEYFRAME = 6.0
 """The default count: one keyframe per shot, and one more for this many seconds of film."""

@@ -15,7 +15,7 @@ from config.presets import Preset, Stage
 from content.degrade import DegradationParams, FilmDegrader, luma
 from content.demo_source import CameraPose, Shot, render_shot
 from content.media import LOSSLESS, VideoWriter
-from engine.restore import open_job
+from engine.job import open_job
 
 SIZE = (256, 192)
 """Clean frame size; scans are half of it."""

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from content.library import Library
+from engine.job import parse_frames
 from tests.engine.clips import ingest_args, make_clip, mutoscope
 
 
@@ -66,6 +67,29 @@ def test_corrupt_packets_are_repaired_and_named(tmp_path: Path) -> None:
     assert "frames 12-13 could not be decoded" in run.stderr and str(scan) in run.stderr
     with av.open(str(out)) as container:
         assert sum(1 for _ in container.decode(video=0)) == 30
+
+
+def test_frame_ranges_are_read_and_refused_without_naming_an_option() -> None:
+    assert parse_frames(None) == (0, None)
+    assert parse_frames("4:24") == (4, 24)
+    assert parse_frames(":10") == (0, 10)
+    assert parse_frames("5:") == (5, None)
+    with pytest.raises(ValueError, match=r"^'5:2': expected A:B with 0 <= A < B, e.g. 0:250$"):
+        parse_frames("5:2")
+    with pytest.raises(ValueError, match=r"^'a:b': expected A:B with whole numbers"):
+        parse_frames("a:b")
+
+
+def test_the_commands_name_the_option_that_is_wrong(aged: Path, tmp_path: Path) -> None:
+    out, sheet = tmp_path / "out.mp4", tmp_path / "sheet.png"
+    run = mutoscope("restore", str(aged), "-o", str(out), "--frames", "5:2")
+    assert run.returncode == 2 and "--frames '5:2': expected A:B with 0 <= A < B" in run.stderr
+    run = mutoscope("restore", str(aged), "-o", str(out), "--frames", "0:99", "--device", "cpu")
+    assert run.returncode == 1
+    assert f"{aged}: frames up to 98 were asked for, but the scan ends at frame 39" in run.stderr
+    run = mutoscope("restore", str(aged), "--stages-sheet", str(sheet), "--frame", "40", "--device", "cpu")
+    assert run.returncode == 2 and "--frame 40: the clip has frames 0 to 39" in run.stderr
+    assert not out.exists() and not sheet.exists()
 
 
 def test_a_library_that_cannot_be_written(aged: Path, tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from content.library import Library
 from content.media import read_frames
 from engine.colour.keyframes import KeyframeError
 from engine.colour.lab import to_lab, to_rgb8
-from engine.restore import open_job
+from engine.job import open_job
 from tests.engine.clips import ingest_args, mutoscope
 from tests.engine.colour_clips import DISC_RGB, FIRST_SHOT, SIZE, ColourClip, make_colour_clip
 

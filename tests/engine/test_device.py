@@ -12,9 +12,11 @@ import pytest
 import torch
 
 from config.presets import Preset
+from engine.accelerate import tensorrt_compiler
 from engine.colour.propagate import Colourist, TraceStore, colour_windows
-from engine.device import DeviceError, choose_device, cuda_problem
-from engine.pipeline import MARGIN, Restorer
+from engine.device import GPU_INSTALL, DeviceError, choose_device, cuda_problem
+from engine.pipeline import Restorer
+from engine.window_plan import MARGIN
 from tests.engine.clips import make_clip
 
 needs_no_cuda = pytest.mark.skipif(cuda_problem() is None, reason="this machine can run CUDA")
@@ -23,14 +25,21 @@ needs_cuda = pytest.mark.skipif(cuda_problem() is not None, reason=f"no CUDA pat
 
 @needs_no_cuda
 def test_cuda_without_cuda_fails_with_a_plain_message(tmp_path: Path) -> None:
-    with pytest.raises(DeviceError, match=r"--device cuda: .*pip install 'mutoscope\[gpu\]'"):
+    problem = cuda_problem()
+    with pytest.raises(
+        DeviceError, match=r"CUDA cannot run here: .*pip install 'mutoscope\[gpu\]'"
+    ) as caught:
         choose_device("cuda")
+    assert caught.value.problem == problem and "--" not in str(caught.value)  # the library speaks no CLI
+    with pytest.raises(DeviceError, match=r"the TensorRT path cannot run: .*pip install 'mutoscope\[gpu\]'"):
+        tensorrt_compiler()
     scan = make_clip(tmp_path, "clean").scan
     run = subprocess.run(
         [sys.executable, "-m", "mutoscope", "restore", str(scan), "-o", str(tmp_path / "o.mp4"), "--device", "cuda"],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
-    assert run.returncode == 1 and "--device cuda" in run.stderr and "--device cpu" in run.stderr
+    assert run.returncode == 1
+    assert f"error: --device cuda: {problem}; {GPU_INSTALL}, or run with --device cpu" in run.stderr
     assert not (tmp_path / "o.mp4").exists()
 
 
@@ -43,8 +52,8 @@ def test_auto_runs_on_what_there_is() -> None:
 def test_every_compiled_module_matches_eager(tmp_path: Path) -> None:
     """Each stage (restoration and colour) compiled by Torch-TensorRT gives what the same
     module gives eagerly."""
-    from engine.accelerate import FP16_STAGES, tensorrt_compiler
-    from engine.restore import open_job
+    from engine.accelerate import FP16_STAGES
+    from engine.job import open_job
 
     scan = make_clip(tmp_path, "everything").scan
     job = open_job(scan, Preset(scale=2), device="cpu")

@@ -87,5 +87,5 @@ def test_existing_id_is_refused_and_kept(aged: Path, tmp_path: Path) -> None:
     first = mutoscope(*ingest_args(aged, library, "--frames", "0:20", title="First"))
     assert first.returncode == 0, first.stderr
     again = mutoscope(*ingest_args(aged, library, "--frames", "0:20", title="Second"))
-    assert again.returncode == 1 and "exists" in again.stderr
+    assert again.returncode == 1 and "exists" in again.stderr and "--replace" in again.stderr
     assert Library(library).read().get("relay").title == "First"

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from config.presets import Preset
-from engine.pipeline import MARGIN
-from engine.restore import open_job
+from engine.job import open_job
+from engine.window_plan import MARGIN
 from tests.engine.clips import make_clip
 
 
