@@ -29,7 +29,7 @@ $(STAMP): pyproject.toml .system-ready
 	@touch $@
 
 demo: $(STAMP)
-	$(BIN)/mutoscope demo-source $(DEMO)/source --overwrite
+	$(BIN)/mutoscope demo-source $(DEMO)/source --replace
 	$(BIN)/mutoscope config check config/examples/demo.toml
 	$(BIN)/mutoscope keyframes suggest $(DEMO)/source/scan.mkv
 	$(BIN)/mutoscope ingest $(DEMO)/source/scan.mkv --library $(DEMO)/library \

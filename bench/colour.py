@@ -27,7 +27,7 @@ import torch
 
 from bench.engine import CLIPS
 from config.presets import BUILTIN_PRESETS
-from content.demo_source import SCENES, make_demo_source
+from content.demo.source import SCENES, make_demo_source
 from content.media import read_frames
 from engine.colour.lab import grey8_lightness, to_lab, to_rgb8
 from engine.colour.palette import apply_palette, palette

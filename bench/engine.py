@@ -20,8 +20,8 @@ import torch.nn.functional as F
 from bench.ffmpeg_chains import CHAINS, run_chain
 from bench.quality import measure
 from config.presets import BUILTIN_PRESETS
-from content.degrade import LUMA_BT601
-from content.demo_source import make_demo_source
+from content.demo.degrade import LUMA_BT601
+from content.demo.source import make_demo_source
 from content.media import LOSSLESS, VideoWriter, read_frames
 from engine.job import open_job
 from engine.motion import blur

@@ -10,7 +10,7 @@ from statistics import median
 from typing import Any
 
 from config.load import load_installation
-from content.demo_source import make_demo_source
+from content.demo.source import make_demo_source
 from content.importer import add_scan
 from content.library import Library
 from content.media import probe

@@ -29,7 +29,7 @@ from config.load import load_installation
 from config.look import Look
 from config.schema import Schedule, ScreenOutput
 from config.sequences import Step
-from content.degrade import DegradationParams
+from content.demo.degrade import DegradationParams
 from content.library import Library
 from content.manifest import Provenance, SourceInfo
 from content.media import EncodeSettings, PairWriter

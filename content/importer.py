@@ -15,10 +15,24 @@ from PIL import Image
 
 from content.library import Library, LibraryError
 from content.manifest import Clip, Provenance, SourceInfo
-from content.media import EncodeSettings, PairWriter, probe, read_frames, sha256_file
+from content.media import EncodeSettings, PairWriter, VideoProbe, probe, read_frames, sha256_file
 
 POSTER_POSITION = 0.4
 """Where in the clip the poster frame is taken, as a fraction of its length."""
+SHORTEST_FILM_S = 2.0
+"""A scan shorter than this is more likely a fragment or a still than the film meant."""
+STILL_CODECS = {"png", "apng", "bmp", "tiff", "webp", "gif", "mjpeg", "jpeg2000", "qoi"}
+"""Codecs of still images (a single mjpeg frame is a JPEG photograph)."""
+
+
+def doubts(scan: Path, found: VideoProbe) -> list[str]:
+    """What makes ``scan`` look unlike a film: a still image, or only a few frames."""
+    if found.frame_count == 1 or (found.codec in STILL_CODECS and found.frame_count < found.fps):
+        return [f"{scan}: a still image ({found.codec}), not a film"]
+    seconds = found.frame_count / float(found.fps)
+    if seconds < SHORTEST_FILM_S:
+        return [f"{scan}: only {found.frame_count} frames ({seconds:.1f} s): a fragment, not the whole film?"]
+    return []
 
 
 def add_scan(

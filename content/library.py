@@ -27,6 +27,7 @@ from pathlib import Path
 import filelock
 
 from content.atomic import fsync_tree, rename_durable, write_bytes_atomic
+from content.errors import ContentError
 from content.manifest import (
     Clip,
     Manifest,
@@ -50,7 +51,7 @@ RECORD_NAME = "clip.json"
 LOCK_TIMEOUT_S = 120.0
 
 
-class LibraryError(Exception):
+class LibraryError(ContentError):
     """A library operation that cannot be done; the message says which library and why."""
 
 
@@ -131,17 +132,29 @@ class Library:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
+        """The writers' lock; :class:`LibraryError` if it cannot be had (held too long, or a
+        library this user may not write)."""
         lock = filelock.FileLock(self.root / LOCK_NAME, timeout=LOCK_TIMEOUT_S)
         try:
-            with lock:
-                yield
+            lock.acquire()
         except filelock.Timeout as exc:
             raise LibraryError(
                 f"{self.root}: another writer has held the library lock for {LOCK_TIMEOUT_S:.0f} s"
             ) from exc
+        except OSError as exc:
+            raise LibraryError(f"{self.root}: cannot write to the library: {exc.strerror or exc}") from exc
+        try:
+            yield
+        finally:
+            lock.release()
 
     def _write_manifest(self, manifest: Manifest) -> None:
-        write_bytes_atomic(self.manifest_path, manifest.model_dump_json(indent=2).encode())
+        try:
+            write_bytes_atomic(self.manifest_path, manifest.model_dump_json(indent=2).encode())
+        except OSError as exc:
+            raise LibraryError(
+                f"{self.manifest_path}: cannot be written ({exc.strerror or exc}); the library is unchanged"
+            ) from exc
 
     def _unreferenced(self, manifest: Manifest) -> list[Path]:
         """Folders in ``clips/`` that ``manifest`` does not name."""
@@ -167,9 +180,7 @@ class Library:
         with self._locked():
             manifest = self.read()
             if not replace and manifest.get(clip.id) is not None:
-                raise ClipExistsError(
-                    f"{self.root}: clip {clip.id!r} already exists (use --replace to replace it)"
-                )
+                raise ClipExistsError(f"{self.root}: clip {clip.id!r} already exists")
             rename_durable(staging.folder, self.root / clip.folder)
             manifest = manifest.with_clip(clip)
             self._write_manifest(manifest)

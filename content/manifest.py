@@ -17,6 +17,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from content.errors import ContentError
+
 SCHEMA_MAJOR = 1
 SCHEMA_MINOR = 1
 SCHEMA_VERSION = f"{SCHEMA_MAJOR}.{SCHEMA_MINOR}"
@@ -24,7 +26,7 @@ SCHEMA_VERSION = f"{SCHEMA_MAJOR}.{SCHEMA_MINOR}"
 CLIP_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
-class ManifestError(ValueError):
+class ManifestError(ContentError, ValueError):
     """A manifest that cannot be read; the message names the file and the field."""
 
 
@@ -32,7 +34,7 @@ class NewerSchemaError(ManifestError):
     """A manifest written by a newer, incompatible Mutoscope."""
 
 
-class UnsafeClipIdError(ValueError):
+class UnsafeClipIdError(ContentError, ValueError):
     """A clip id that is not a safe folder name (and so could escape the library)."""
 
 

@@ -17,10 +17,12 @@ import av
 import av.error
 import numpy as np
 
+from content.errors import ContentError
+
 PixelLayout = Literal["rgb24", "gray"]
 
 
-class MediaError(Exception):
+class MediaError(ContentError):
     """A video that cannot be opened, decoded or written; the message names the file."""
 
 

@@ -25,7 +25,8 @@ from content.library import STAGING_DIR, ClipExistsError, Library
 from content.manifest import Clip, Provenance, SourceInfo, check_clip_id
 from content.media import LOSSLESS, EncodeSettings, MediaError, sha256_file
 from engine.errors import EngineError
-from engine.job import Job, Progress
+from engine.job import Job
+from engine.progress import Progress
 from engine.segments import finished_segments, join, segment_path, write_windows
 from engine.window_plan import CORE
 
@@ -100,7 +101,7 @@ def ingest(request: IngestRequest, progress: Progress | None = None) -> Clip:
     use without ``replace``) or :class:`content.library.LibraryError`."""
     library, job = request.library, request.job
     check_clip_id(request.clip_id)
-    if request.clip_id in library.read().clips and not request.replace:
+    if library.read().get(request.clip_id) is not None and not request.replace:
         raise ClipIdTakenError(f"{library.root}: clip {request.clip_id!r} exists")
     source_sha = sha256_file(job.scan.path)
     key = work_key(source_sha, request)

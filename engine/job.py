@@ -21,15 +21,13 @@ from engine.colour.propagate import Colourist, TraceStore, colour_windows
 from engine.device import DeviceChoice, choose_device
 from engine.modules import eager
 from engine.pipeline import Restorer
+from engine.progress import Progress
 from engine.scan import Scan, ScanError
 from engine.segments import segment_path
 from engine.window_plan import CORE, window_frames
 
 log = logging.getLogger("mutoscope.engine")
 
-Progress = Callable[[str, int, int], None]
-"""``progress(phase, done, total)``: phase is ``analysing``, ``restoring``, and with keyframes
-``tracing`` and ``colouring``."""
 Watcher = Callable[[int, np.ndarray], None]
 """``watch(index, luma)``: sees every scan frame (``(H, W)`` ``uint8``) of the first pass."""
 

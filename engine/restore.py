@@ -11,7 +11,8 @@ import torch
 
 from config.presets import Preset
 from content.media import LOSSLESS, EncodeSettings, VideoWriter
-from engine.job import Job, Progress
+from engine.job import Job
+from engine.progress import Progress
 from engine.segments import write_windows
 
 

@@ -20,7 +20,8 @@ from content.media import EncodeSettings, MediaError, VideoWriter
 from engine.window_plan import CORE
 
 if TYPE_CHECKING:  # engine.job writes and reads segments too
-    from engine.job import Job, Progress
+    from engine.job import Job
+    from engine.progress import Progress
 
 SEGMENT_SUFFIX = ".mp4"
 LOSSLESS_SUFFIX = ".mkv"

@@ -1,5 +1,6 @@
-"""The ``mutoscope`` command. Subcommands are named by import path and loaded on first use, so
-``mutoscope play`` never imports torch and ``mutoscope --help`` imports nothing heavy."""
+"""The ``mutoscope`` command. Subcommands are named by import path (modules of
+:mod:`mutoscope.commands`) and loaded on first use, so ``mutoscope play`` never imports torch
+and ``mutoscope --help`` imports nothing heavy."""
 
 from __future__ import annotations
 
@@ -8,22 +9,41 @@ from importlib.metadata import version
 
 import click
 
-# name -> ("module:attribute" of the click command, one-line help shown by --help)
-SUBCOMMANDS: dict[str, tuple[str, str]] = {
-    "config": ("config.cli:config_group", "Check an installation's TOML configuration."),
-    "library": ("content.cli:library_group", "List, inspect, verify and edit a clip library."),
-    "demo-source": ("content.cli:demo_source", "Make an archive-like demo scan and its ground truth."),
-    "play": ("player.cli:play", "Play the installation's clips on one screen."),
-    "conductor": ("room.cli:conductor", "Hold the show state and take the operator's commands."),
-    "send": ("room.cli:send", "Send one command to the conductor and print its reply."),
-    "keys": ("room.cli:keys_group", "Make CURVE keys for a conductor beyond its own PC."),
-    "restore": ("engine.cli:restore", "Restore a scan into a video file, or draw its stages sheet."),
-    "ingest": ("engine.cli:ingest_command", "Restore a scan and add it to a library beside its original."),
-    "keyframes": (
-        "engine.colour.cli:keyframes_group",
-        "Choose and export the frames an archivist colours by hand.",
+# name -> ("module:attribute" of the click command, one-line help shown by --help, the extra it needs)
+SUBCOMMANDS: dict[str, tuple[str, str, str | None]] = {
+    "config": ("mutoscope.commands.config:config_group", "Check an installation's TOML configuration.", None),
+    "library": ("mutoscope.commands.library:library_group", "List, inspect, verify and edit a clip library.", None),
+    "demo-source": (
+        "mutoscope.commands.demo:demo_source", "Make an archive-like demo scan and its ground truth.", "demo",
     ),
-}
+    "play": ("mutoscope.commands.play:play", "Play the installation's clips on one screen.", "player"),
+    "conductor": (
+        "mutoscope.commands.room:conductor", "Hold the show state and take the operator's commands.", "player",
+    ),
+    "send": ("mutoscope.commands.room:send", "Send one command to the conductor and print its reply.", "player"),
+    "keys": ("mutoscope.commands.room:keys_group", "Make CURVE keys for a conductor beyond its own PC.", "player"),
+    "restore": (
+        "mutoscope.commands.restore:restore", "Restore a scan into a video file, or draw its stages sheet.", "engine",
+    ),
+    "ingest": (
+        "mutoscope.commands.ingest:ingest_command", "Restore a scan and add it to a library beside its original.",
+        "engine",
+    ),
+    "keyframes": (
+        "mutoscope.commands.keyframes:keyframes_group", "Choose and export the frames an archivist colours by hand.",
+        "engine",
+    ),
+}  # fmt: skip
+
+
+def _missing_extra(name: str, extra: str, exc: ModuleNotFoundError) -> click.Command:
+    """A stand-in for a command whose extra is not installed: it says which, and how to get it."""
+    message = f"mutoscope {name} needs the {extra} extra: pip install 'mutoscope[{extra}]' ({exc})"
+
+    def explain() -> None:
+        raise click.ClickException(message)
+
+    return click.Command(name, callback=explain, help=message, short_help=SUBCOMMANDS[name][1])
 
 
 class LazyGroup(click.Group):
@@ -35,8 +55,14 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in SUBCOMMANDS:
             return None
-        module_name, attribute = SUBCOMMANDS[cmd_name][0].split(":")
-        command = getattr(importlib.import_module(module_name), attribute)
+        target, _, extra = SUBCOMMANDS[cmd_name]
+        module_name, attribute = target.split(":")
+        try:
+            command = getattr(importlib.import_module(module_name), attribute)
+        except ModuleNotFoundError as exc:
+            if extra is None or (exc.name or "").split(".")[0] in {"mutoscope", "content", "config"}:
+                raise
+            return _missing_extra(cmd_name, extra, exc)
         if not isinstance(command, click.Command):
             raise TypeError(f"{module_name}:{attribute} is not a click command")
         return command

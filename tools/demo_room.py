@@ -29,7 +29,7 @@ def _conductor(config: Path) -> subprocess.Popen[str]:
     )
     assert process.stderr is not None
     for line in process.stderr:  # its start-up lines, up to the page's address
-        if line.startswith("tablet page:") or "Error" in line:
+        if line.startswith("tablet page:") or line.lower().startswith("error"):
             print(line.strip(), "(PIN in the [security] section of the config)")
             break
     # keep reading its log, so that a full pipe never stalls it

@@ -28,6 +28,7 @@ from engine.colour.lab import grey8_lightness, to_lab, to_rgb8
 from engine.colour.palette import apply_palette, palette
 from engine.modules import Compiler, ModuleRunner, eager
 from engine.motion import MotionEstimator, phase_correlate
+from engine.progress import Progress
 
 log = logging.getLogger("mutoscope.engine")
 
@@ -216,9 +217,6 @@ class TraceStore:
             )
             k += 1
         return out
-
-
-Progress = Callable[[str, int, int], None]
 
 
 def colour_windows(

@@ -78,11 +78,11 @@ def suggest(job: Job, thumbnails: list[np.ndarray], count: int | None = None) ->
 
 
 def export_keyframes(
-    job: Job, indices: list[int], folder: Path, overwrite: bool = False
+    job: Job, indices: list[int], folder: Path, replace: bool = False
 ) -> tuple[list[Path], list[Path]]:
     """Write scan frames ``indices`` restored, greyscale, at the restored size, as
     ``folder/<index>.png`` (zero-padded to 4 digits), each written whole or not at all. A file
-    already there (perhaps coloured already) is kept unless ``overwrite``. Returns the files
+    already there (perhaps coloured already) is kept unless ``replace``. Returns the files
     written and the files kept. Raises ``ValueError`` for an index outside the clip."""
     outside = [i for i in indices if not job.start <= i < job.start + job.frame_count]
     if outside:
@@ -92,7 +92,7 @@ def export_keyframes(
         )
     folder.mkdir(parents=True, exist_ok=True)
     targets = {i: folder / f"{i:04d}.png" for i in sorted(set(indices))}
-    kept = [p for p in targets.values() if p.exists() and not overwrite]
+    kept = [p for p in targets.values() if p.exists() and not replace]
     wanted = sorted(i - job.start for i, p in targets.items() if p not in kept)
     written: list[Path] = []
     for window in sorted({i // CORE for i in wanted}):

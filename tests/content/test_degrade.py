@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from content.degrade import DegradationParams, FilmDegrader, luma
+from content.demo.degrade import DegradationParams, FilmDegrader, luma
 
 OFF = DegradationParams(
     weave_px=0, softness_px=0, flicker=0, flicker_offset=0, vignette=0, vignette_breathing=0,

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from content.demo_source import SCENES, make_demo_source
+from content.demo.source import SCENES, make_demo_source
 from content.media import probe, read_frames
 
 SMALL = (160, 120)
@@ -61,12 +61,18 @@ def test_existing_output_is_never_overwritten_unasked(demo):
 
 
 def test_every_scene_is_made_from_bundled_photographs():
-    from content.demo_source import _photo
+    from content.demo.source import _photo
 
     for scene in SCENES.values():
         for shot in scene.shots:
             assert _photo(shot.photo).mode == "RGB"
         assert all(0 <= k < scene.frame_count for k in scene.keyframes)
+
+
+def test_the_scene_names_the_command_offers_are_the_scenes():
+    from content.demo import SCENE_NAMES
+
+    assert tuple(SCENES) == SCENE_NAMES
 
 
 def test_cli_makes_a_demo_source(tmp_path):
@@ -82,4 +88,4 @@ def test_cli_makes_a_demo_source(tmp_path):
         [sys.executable, "-m", "mutoscope", "demo-source", str(tmp_path / "x"), "--scene", "moon"],
         capture_output=True, text=True,
     )  # fmt: skip
-    assert bad.returncode == 2 and "choose one of demo, cat, table" in bad.stderr
+    assert bad.returncode == 2 and "'moon' is not one of 'demo', 'cat', 'table'" in bad.stderr

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from config.presets import Preset, Stage
-from content.degrade import DegradationParams, FilmDegrader, luma
-from content.demo_source import CameraPose, Shot, render_shot
+from content.demo.degrade import DegradationParams, FilmDegrader, luma
+from content.demo.source import CameraPose, Shot, render_shot
 from content.media import LOSSLESS, VideoWriter
 from engine.job import open_job
 

@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image
 from skimage import data
 
-from content.degrade import FilmDegrader
+from content.demo.degrade import FilmDegrader
 from content.media import LOSSLESS, VideoWriter
 from tests.engine.clips import FPS, NONE
 

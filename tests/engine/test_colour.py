@@ -43,7 +43,7 @@ def paint(grey: Path, disc: np.ndarray, out: Path) -> None:
 def keyframes(clip: ColourClip, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Frame 0 exported by the real command and painted; the second shot has no keyframe."""
     exported = tmp_path_factory.mktemp("exported")
-    run = mutoscope("keyframes", "export", str(clip.scan), str(exported), "--frames", "0", "--device", "cpu")
+    run = mutoscope("keyframes", "export", str(clip.scan), str(exported), "--at", "0", "--device", "cpu")
     assert run.returncode == 0, run.stderr
     folder = tmp_path_factory.mktemp("keyframes")
     paint(exported / "0000.png", clip.disc[0], folder / "0000.png")
@@ -167,15 +167,15 @@ def test_suggest_starts_every_shot_and_export_keeps_coloured_work(clip: ColourCl
     assert run.returncode == 0, run.stderr
     picks = [int(line.split()[0]) for line in run.stdout.splitlines() if line.strip()[:1].isdigit()]
     assert len(picks) == 3 and 0 in picks and FIRST_SHOT in picks
-    assert f"--frames {','.join(map(str, picks))}" in run.stdout
+    assert f"--at {','.join(map(str, picks))}" in run.stdout
     folder = tmp_path / "keys"
-    run = mutoscope("keyframes", "export", str(clip.scan), str(folder), "--frames", "5,30", "--device", "cpu")
+    run = mutoscope("keyframes", "export", str(clip.scan), str(folder), "--at", "5,30", "--device", "cpu")
     assert run.returncode == 0, run.stderr
     image = Image.open(folder / "0005.png")
     assert image.mode == "L" and image.size == SIZE
     paint(folder / "0005.png", clip.disc[5], folder / "0005.png")
     coloured = (folder / "0005.png").read_bytes()
-    run = mutoscope("keyframes", "export", str(clip.scan), str(folder), "--frames", "5", "--device", "cpu")
+    run = mutoscope("keyframes", "export", str(clip.scan), str(folder), "--at", "5", "--device", "cpu")
     assert run.returncode == 0 and "kept" in run.stdout
     assert (folder / "0005.png").read_bytes() == coloured, "an archivist's colouring was overwritten"
     assert sorted(p.name for p in folder.iterdir()) == ["0005.png", "0030.png"]

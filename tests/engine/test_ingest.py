@@ -89,3 +89,22 @@ def test_existing_id_is_refused_and_kept(aged: Path, tmp_path: Path) -> None:
     again = mutoscope(*ingest_args(aged, library, "--frames", "0:20", title="Second"))
     assert again.returncode == 1 and "exists" in again.stderr and "--replace" in again.stderr
     assert Library(library).read().get("relay").title == "First"
+
+
+def test_ingest_finds_its_library_by_l_or_by_mutoscope_library(scan: Path, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    for how, extra, env in (
+        ("-l", ["-l", str(tmp_path / "short")], {}),
+        ("env", [], {"MUTOSCOPE_LIBRARY": str(tmp_path / "env")}),
+    ):
+        run = subprocess.run(
+            [sys.executable, "-m", "mutoscope", "ingest", str(scan), *extra, "--id", "relay", "--title", "R",
+             "--device", "cpu"],
+            capture_output=True, text=True, timeout=300, env={**os.environ, **env},
+        )  # fmt: skip
+        assert run.returncode == 0, (how, run.stderr)
+    assert Library(tmp_path / "short").read().get("relay") is not None
+    assert Library(tmp_path / "env").read().get("relay") is not None

@@ -72,7 +72,7 @@ def test_every_preset_brings_an_aged_clip_nearer_its_truth(aged: DefectClip, nam
 
 
 def test_a_colour_scan_keeps_its_colour_only_when_the_preset_says_so(tmp_path: Path) -> None:
-    from content.demo_source import render_shot
+    from content.demo.source import render_shot
     from content.media import LOSSLESS_RGB, VideoWriter
     from tests.engine.clips import FPS, SHOT
 

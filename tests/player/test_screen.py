@@ -302,3 +302,38 @@ def test_clips_follow_each_other_without_a_gap(coded_library, make_screen):
     restart = next(t for t, frame in shown if frame == 0 and t > end - 0.01)
     assert restart - end < 1 / 25, "the next pass's first frame came late: a visible gap"
     assert screen.show.finished[0].dropped == 0 and screen.show.status.dropped == 0
+
+
+def test_an_unreadable_manifest_never_takes_the_screen_down(tmp_path, make_screen):
+    from player.clock import MonotonicClock
+
+    library = Library.create(tmp_path / "lib")
+    add_coded_clip(library, "coded")
+    good = library.manifest_path.read_bytes()
+    screen = make_screen(library, ["coded"], clock=MonotonicClock())
+    broken_at: list[float] = []
+
+    def break_it() -> None:  # mid-clip, an upgraded engine PC writes a manifest this player cannot read
+        if screen.show.status.frame >= 5 and not broken_at:
+            library.manifest_path.write_bytes(b'{"schema_version": "2.0", "clips": []}')
+            broken_at.append(time.monotonic())
+
+    deadline = time.monotonic() + 20
+    screen.run(
+        until=lambda: (
+            (screen.show.status.state == "slate" and bool(broken_at)) or time.monotonic() > deadline
+        ),
+        on_tick=break_it,
+    )
+    assert screen.show.status.state == "slate" and not screen.window.has_exit
+    assert any(
+        "the library cannot be read" in e and "newer Mutoscope" in e for e in screen.show.status.errors
+    )
+    screen.show.play_next()  # what a `stop` cue does: it used to end the player at once
+    screen.draw()
+    assert screen.show.status.state == "slate"
+    image = screen.snapshot()
+    assert image.mean() < 20 and image.max() > 150  # black with the slate's words, no film
+    library.manifest_path.write_bytes(good)
+    screen.run(until=lambda: screen.show.status.frame >= 3 or time.monotonic() > deadline)
+    assert screen.show.status.clip == "coded" and screen.show.status.frame >= 3, "it never recovered"

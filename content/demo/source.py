@@ -1,5 +1,5 @@
 """Archive-like demo footage made by the project: camera moves over scikit-image's sample
-photographs, aged by :mod:`content.degrade`.
+photographs, aged by :mod:`content.demo.degrade`.
 
 ``make_demo_source(OUT)`` writes::
 
@@ -24,13 +24,18 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from content.degrade import DegradationParams, FilmDegrader
+from content.demo.degrade import DegradationParams, FilmDegrader
+from content.errors import ContentError
 from content.media import LOSSLESS, LOSSLESS_RGB, VideoWriter
 
 SCAN_NAME = "scan.mkv"
 TRUTH_NAME = "truth.mkv"
 KEYFRAMES_DIR = "keyframes"
 RECORD_NAME = "source.json"
+
+
+class OutputExistsError(ContentError, FileExistsError):
+    """The folder to write already exists (it is never replaced unasked)."""
 
 
 @dataclass(frozen=True)
@@ -150,20 +155,20 @@ def make_demo_source(
     strength: float = 1.0,
     fps: Fraction = Fraction(18),
     size: tuple[int, int] = (640, 480),
-    overwrite: bool = False,
+    replace: bool = False,
     on_frame: Callable[[int, int], None] | None = None,
 ) -> DemoSource:
     """Write an aged scan of ``scene`` and its ground truth into the folder ``out``.
 
     ``size`` is the clean frame size ``(W, H)`` (the scan is half of it), ``strength`` scales
     every degradation. ``on_frame(done, total)`` reports progress. The same arguments give
-    byte-identical frames. Refuses to replace an existing ``out`` unless ``overwrite``.
+    byte-identical frames. Refuses to replace an existing ``out`` (:class:`OutputExistsError`) unless ``replace``.
     """
     if scene not in SCENES:
         raise ValueError(f"unknown scene {scene!r}; choose one of {', '.join(SCENES)}")
     out = Path(out)
-    if out.exists() and not overwrite:
-        raise FileExistsError(f"{out} already exists; choose another folder or pass overwrite")
+    if out.exists() and not replace:
+        raise OutputExistsError(f"{out} already exists")
     plan = SCENES[scene]
     params = DegradationParams().scaled(strength)
     degrader = FilmDegrader(params, seed)

@@ -1,4 +1,4 @@
-"""``mutoscope config check``."""
+"""``mutoscope config check``: an installation file checked, every problem listed."""
 
 from __future__ import annotations
 
