@@ -383,16 +383,20 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)  # made once: json.loads makes one a call
+
+
 def loads(raw: bytes | str) -> Any:
-    """JSON as the wire allows it: ``NaN``/``Infinity`` refused (``ValueError``), nesting too deep
-    for the parser refused (``RecursionError``)."""
-    return json.loads(raw, parse_constant=_refuse_constant)
+    """JSON as the wire allows it: ``NaN``/``Infinity`` refused (``ValueError``), text that is not
+    UTF-8 refused (``UnicodeDecodeError``), nesting too deep for the parser (``RecursionError``)."""
+    return _DECODER.decode(raw.decode() if isinstance(raw, bytes) else raw)
 
 
 def dumps(value: BaseModel | dict[str, Any]) -> bytes:
-    """A model or dict as wire JSON (``ValueError`` for a non-finite number)."""
+    """A model (whose numbers are finite by construction) or a dict as wire JSON; a dict with a
+    non-finite number is a ``ValueError``."""
     if isinstance(value, BaseModel):
-        value = value.model_dump(mode="json")
+        return value.model_dump_json().encode()
     return json.dumps(value, allow_nan=False).encode()
 
 
@@ -441,7 +445,8 @@ def parse_cue(raw: bytes) -> AnyCue:
 
 def reply_ok(request_id: str, data: ReplyData) -> bytes:
     """A success reply."""
-    return dumps(Reply(id=request_id, ok=True, data=data.model_dump(mode="json")))
+    head = json.dumps({"v": VERSION, "id": request_id, "ok": True}, separators=(",", ":"))
+    return f'{head[:-1]},"data":{data.model_dump_json()}}}'.encode()
 
 
 def reply_error(request_id: str | None, code: ErrorCode, message: str) -> bytes:
