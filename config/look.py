@@ -7,6 +7,7 @@ parameter and limit by construction. All numbers are dimensionless and finite.
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BeforeValidator, Field
@@ -59,6 +60,20 @@ class Look(StrictModel):
     split: Unit = 0.0
     centre: Point = (0.5, 0.5)
     radius: Radius = 0.0
+
+
+def _limits(name: str) -> tuple[float, float]:
+    low, high = -math.inf, math.inf
+    for bound in Look.model_fields[name].metadata:
+        low = getattr(bound, "ge", low)
+        high = getattr(bound, "le", high)
+    return low, high
+
+
+LIMITS: dict[str, tuple[float, float]] = {
+    name: _limits(name) for name in ("position", "angle", "softness", "handle", "fade", "split", "radius")
+}
+"""Each number of a :class:`Look`, its lowest and highest value (a ``centre`` is in 0..1)."""
 
 
 class LookChange(StrictModel):

@@ -22,9 +22,6 @@ from config.sequences import DEFAULT_SEQUENCE, PlayerSettings, Step
 from config.strict import StrictModel
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-WEEKDAYS: tuple[Weekday, ...] = (
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-)  # fmt: skip
 
 Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 """A screen or clip id: lower-case letters, digits, '-' and '_'."""
@@ -66,7 +63,7 @@ class ScreenOutput(StrictModel):
 
 
 class ConductorEndpoints(StrictModel):
-    """Where the conductor listens: ZeroMQ command (ROUTER) and publish (PUB) sockets, and the
+    """Where the conductor listens: ZeroMQ command (ROUTER) and publish (XPUB) sockets, and the
     tablet page's web server."""
 
     command: Endpoint = "tcp://127.0.0.1:5555"

@@ -9,9 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from config.look import Look, Mode
-
-NUMERIC = ("position", "angle", "softness", "handle", "fade", "split", "radius")
+from config.look import LIMITS, Look, Mode
 
 
 def neutral(mode: Mode, like: Look | None = None) -> Look:
@@ -21,12 +19,20 @@ def neutral(mode: Mode, like: Look | None = None) -> Look:
                                    "radius": 0.0, "handle": 0.0})  # fmt: skip
 
 
+def _within(value: float, low: float, high: float) -> float:
+    return min(max(value, low), high)
+
+
 def mix(a: Look, b: Look, t: float) -> Look:
-    """``a`` at ``t`` = 0 to ``b`` at ``t`` = 1, field by field (mode from ``b``)."""
+    """``a`` at ``t`` = 0 to ``b`` at ``t`` = 1, field by field (mode from ``b``); a spring's
+    overshoot (``t`` past 1) stops at each parameter's limit, so every look stays a valid one."""
     update: dict[str, object] = {
-        name: getattr(a, name) + (getattr(b, name) - getattr(a, name)) * t for name in NUMERIC
+        name: _within(getattr(a, name) + (getattr(b, name) - getattr(a, name)) * t, *limits)
+        for name, limits in LIMITS.items()
     }
-    update["centre"] = tuple(p + (q - p) * t for p, q in zip(a.centre, b.centre, strict=True))
+    update["centre"] = tuple(
+        _within(p + (q - p) * t, 0.0, 1.0) for p, q in zip(a.centre, b.centre, strict=True)
+    )
     update["mode"] = b.mode
     return a.model_copy(update=update)
 

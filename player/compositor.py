@@ -19,11 +19,12 @@ import av
 from pyglet import gl
 from pyglet.graphics.shader import Shader, ShaderProgram
 
-from config.look import Look
+from config.look import MODES, Look
 from player.layout import Rect
 from player.regions import Polygon, regions
 
-MODES = {"wipe": 0, "crossfade": 1, "split": 2, "reveal": 3}
+MODE_NUMBERS = {mode: number for number, mode in enumerate(MODES)}
+"""The shader's number for each mode (its ``mode`` uniform)."""
 MAX_VERTICES = 8
 
 VERTEX = """#version 330 core
@@ -200,7 +201,7 @@ class Compositor:
         program.use()
         program["viewport"] = viewport
         program["film"] = film.astuple()
-        program["mode"] = MODES[look.mode]
+        program["mode"] = MODE_NUMBERS[look.mode]
         program["position"] = look.position
         program["angle"] = look.angle
         program["softness"] = look.softness

@@ -101,11 +101,11 @@ class Follower:
     def apply(self, body: bytes) -> None:
         """Carry out one cue if it is for this screen; a bad one is reported and skipped."""
         try:
+            if self.screen_id not in p.CueAddress.model_validate_json(body).screens:
+                return  # for other screens: not ours to read (it may be a newer conductor's)
             cue = p.parse_cue(body)
         except (ValidationError, ValueError, RecursionError) as exc:
             self.show.error(f"a cue from the conductor could not be read: {exc}")
-            return
-        if self.screen_id not in cue.screens:
             return
         match cue:
             case p.PlayCue(args=p.PlayArgs(clip=clip, frame=frame)):

@@ -53,6 +53,7 @@ class Screen:
         self._new_frame = True
         self._drawn: tuple[Look, str, int] | None = None
         self._captioned: Clip | None = None
+        self._tick_error: str | None = None
         size = max(window.height * 0.024, 9)
         self.caption = pyglet.text.Label(
             "", font_name=FONT, font_size=size, multiline=True, width=100, color=(225, 220, 210, 220)
@@ -184,9 +185,9 @@ class Screen:
         self.show.play_next()
         while not self.window.has_exit and not until():
             self.window.dispatch_events()
+            if on_tick:
+                self._tick(on_tick)
             try:
-                if on_tick:
-                    on_tick()
                 self.update()
             except Exception as exc:  # a kiosk screen stays up: report it, show the slate
                 log.exception("unexpected error while playing %s", self.show.status.clip)
@@ -205,6 +206,20 @@ class Screen:
                 time.sleep(delay)
             elif delay < -period:
                 deadline = time.perf_counter()
+
+    def _tick(self, on_tick: Callable[[], None]) -> None:
+        """Run ``on_tick`` (the conductor's cues); an error in it is reported once, not every
+        loop, and the clip plays on."""
+        try:
+            on_tick()
+        except Exception as exc:
+            message = f"following the conductor failed: {exc}"
+            if message != self._tick_error:
+                log.exception("%s", message)
+                self.show.error(message)
+            self._tick_error = message
+        else:
+            self._tick_error = None
 
     def _on_expose(self) -> None:
         self._new_frame = True

@@ -69,9 +69,10 @@ class Show:
         self._opener = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch")
         self._presented: deque[float] = deque()
         self._slate_until = -math.inf
-        self.attract_loop = AttractLoop(installation.schedule.attract_playlist)
+        self.attract_loop = AttractLoop([])
         self.attract = True
         """Whether the attract loop plays between clips (else the screen rests black)."""
+        self.set_playlist(installation.schedule.attract_playlist, attract=True)
 
     # --- reporting -------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 and retries (the ZeroMQ Guide's Lazy Pirate): a REQ socket that is thrown away and made again
 when a reply does not come, so a restarted conductor is picked up without restarting anyone.
 
-Key files are ZeroMQ certificates made by ``mutoscope keys generate`` (``NAME.key`` holds the
+Key files are ZeroMQ certificates (``zmq.auth.create_certificates``: ``NAME.key`` holds the
 public key, ``NAME.key_secret`` both). A client reads its own secret file and the conductor's
 public key (from either of the conductor's files).
 """
@@ -21,8 +21,8 @@ from config.schema import Installation
 from room.protocol import RoomError, loads, request
 
 HOW_TO = (
-    "make keys with `mutoscope keys generate DIR` and name them in [security] (server_key, "
-    "client_key, authorized_keys), or bind the conductor to 127.0.0.1"
+    "name the key files in [security] (server_key, client_key, authorized_keys), or bind the "
+    "conductor to 127.0.0.1"
 )
 
 

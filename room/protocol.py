@@ -287,24 +287,33 @@ class ErrorBody(Wire):
     message: str
 
 
-class Reply(Wire):
-    """The envelope of every reply: ``data`` when ``ok``, else ``error``."""
+class ErrorReply(Wire):
+    """The envelope of an error reply (a success reply is ``{"v", "id", "ok": true, "data"}``
+    around one of the reply models above)."""
 
     v: int = VERSION
     id: str | None
-    ok: bool
-    data: dict[str, Any] | None = None
-    error: ErrorBody | None = None
+    ok: Literal[False] = False
+    error: ErrorBody
 
 
 # ---- cues
 
 
 class Cue(Wire):
-    """What screens are to do, and when: ``at`` on the conductor's clock."""
+    """What screens are to do: ``at`` is the conductor time it was made for (screens act on a cue
+    when it arrives; they do not wait for ``at`` yet)."""
 
     screens: list[str]
     at: float
+
+
+class CueAddress(BaseModel):
+    """Just whom a cue is for, read before the rest (a screen skips other screens' cues unread)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    screens: list[str]
 
 
 class NoArgs(Wire):
@@ -451,7 +460,7 @@ def reply_ok(request_id: str, data: ReplyData) -> bytes:
 
 def reply_error(request_id: str | None, code: ErrorCode, message: str) -> bytes:
     """An error reply (``id`` null where the request's could not be read)."""
-    return dumps(Reply(id=request_id, ok=False, error=ErrorBody(code=code, message=message)))
+    return dumps(ErrorReply(id=request_id, error=ErrorBody(code=code, message=message)))
 
 
 def request(cmd: str, args: dict[str, Any], request_id: str) -> bytes:

@@ -1,6 +1,6 @@
 """CURVE on the conductor's sockets: its keys and the allow-list of clients, or open on loopback.
 
-The conductor reads its secret file (``mutoscope keys generate`` makes it) and allows the
+The conductor reads its secret key file and allows the
 clients whose public key files sit in the ``authorized_keys`` folder; ``zmq.auth``'s
 authenticator refuses every other key. Bound beyond this PC, the conductor requires CURVE.
 """

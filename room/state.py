@@ -22,7 +22,8 @@ from room.protocol import ProtocolError
 CONNECTED_S = 3.0
 """A screen that has not reported for this long counts as unreachable."""
 CUE_LEAD_S = 0.1
-"""Cues name a conductor time this far ahead, so every screen can act on the same frame."""
+"""Cues name a conductor time this far ahead (screens do not wait for it yet: they act on a cue
+when it arrives)."""
 
 
 @dataclass
@@ -65,10 +66,11 @@ class Room:
             time=round(self.now(), 4), screens=screens, playlist=list(self.playlist), attract=self.attract
         )
 
-    def clips(self) -> list[Clip]:
-        """The library's clips; ``internal`` if it cannot be read."""
+    def clips(self, installation: Installation | None = None) -> list[Clip]:
+        """The clips of the library (of ``installation``, by default this room's); ``internal``
+        if it cannot be read."""
         try:
-            return Library(self.installation.library).read().clips
+            return Library((installation or self.installation).library).read().clips
         except (LibraryError, ManifestError) as exc:
             raise ProtocolError("internal", f"the library cannot be read: {exc}") from None
 
@@ -181,9 +183,11 @@ class Room:
 
     def reload(self, installation: Installation) -> p.Reloaded:
         """Take a new installation (the same conductor endpoints): its screens, keeping what is
-        known of the ones that stay, and its attract playlist, cued to every screen."""
+        known of the ones that stay, and its attract playlist, cued to every screen. Nothing
+        changes where the new library cannot be read (``internal``)."""
+        clips = self.clips(installation)
         self.installation = installation
         self.screens = {s.id: self.screens.get(s.id, ScreenRecord()) for s in installation.screens}
         self.playlist = list(installation.schedule.attract_playlist)
         self._cue(p.PlaylistCue, list(self.screens), clips=self.playlist, attract=self.attract)
-        return p.Reloaded(screens=list(self.screens), clips=len(self.clips()))
+        return p.Reloaded(screens=list(self.screens), clips=len(clips))

@@ -27,6 +27,11 @@ def fail(message: str, status: int = 1) -> NoReturn:
     raise SystemExit(status)
 
 
+def missing_extra(command: str, extra: str, exc: ModuleNotFoundError) -> NoReturn:
+    """``mutoscope COMMAND`` cannot run without ``extra``: say how to install it."""
+    fail(f"mutoscope {command} needs the {extra} extra: pip install 'mutoscope[{extra}]' ({exc})")
+
+
 def expected(exc: BaseException) -> bool:
     """Whether ``exc`` is one of the packages' errors. Only a package already imported can have
     raised its error, so a command loads no package it does not use to check."""

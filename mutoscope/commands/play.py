@@ -9,14 +9,15 @@ import click
 
 from config.load import load_installation
 from config.schema import ScreenOutput
+from content.errors import ContentError
 from content.library import Library
-from content.manifest import ManifestError
-from mutoscope.commands.errors import fail, reports_errors
+from mutoscope.commands.errors import missing_extra, reports_errors
 from mutoscope.commands.options import config_option, verbose_option
+from mutoscope.commands.room import keys_hint
 from mutoscope.commands.services import start_service
 from player.follower import Follower
 from player.memory import limit_malloc_arenas
-from room.client import client_keys
+from room.client import SecurityError, client_keys
 
 if TYPE_CHECKING:
     from logging import Logger
@@ -61,13 +62,13 @@ def play(config_path: Path, screen_id: str, windowed: bool, capture: Path | None
     library = Library(installation.library)
     try:
         library.read()
-    except ManifestError as exc:  # the screen starts, shows its slate and tries again
+    except ContentError as exc:  # not mounted yet, or a bad manifest: the slate, and tries again
         log.error("%s", exc)
 
     try:
         from player.screen import Screen  # pyglet connects to the display as it loads: only now
     except ModuleNotFoundError as exc:
-        fail(f"mutoscope play needs the player extra: pip install 'mutoscope[player]' ({exc})")
+        missing_extra("play", "player", exc)
 
     limit_malloc_arenas()
     window = _window(
@@ -76,7 +77,11 @@ def play(config_path: Path, screen_id: str, windowed: bool, capture: Path | None
     screen = Screen(window, installation, screen_id, library)
     try:
         if capture is None:
-            follower = Follower(screen, installation.conductor, keys=client_keys(installation))
+            try:
+                keys = client_keys(installation)
+            except SecurityError as exc:
+                keys_hint(exc)
+            follower = Follower(screen, installation.conductor, keys=keys)
             try:
                 screen.run(on_tick=follower.poll)
             finally:

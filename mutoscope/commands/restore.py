@@ -53,7 +53,7 @@ def restore(
             try:
                 draw_sheet(job, frame, stages_sheet)
             except ValueError as exc:
-                raise click.BadParameter(f"--frame {exc}", param_hint="--frame") from None
+                raise click.BadParameter(str(exc), param_hint="--frame") from None
             console.print(f"stages sheet of frame {frame}: {stages_sheet}")
             return
         assert out is not None

@@ -39,7 +39,7 @@ def frame_range(spec: str | None) -> tuple[int, int | None]:
     try:
         return parse_frames(spec)
     except ValueError as exc:
-        raise click.BadParameter(f"--frames {exc}", param_hint="--frames") from None
+        raise click.BadParameter(str(exc), param_hint="--frames") from None
 
 
 def restore_options(keyframes: bool = True) -> Callable[[F], F]:

@@ -7,7 +7,7 @@ import shutil
 import signal
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 import zmq.auth
@@ -16,8 +16,9 @@ from config.load import load_installation
 from mutoscope.commands.errors import fail, reports_errors
 from mutoscope.commands.options import config_option, verbose_option
 from mutoscope.commands.services import start_service
-from room.client import Client, ConductorUnreachable, client_keys
+from room.client import Client, ConductorUnreachable, SecurityError, client_keys
 from room.conductor import Conductor
+from room.protocol import loads
 from room.web.bridge import PageServer
 
 
@@ -26,10 +27,13 @@ from room.web.bridge import PageServer
 @verbose_option
 @reports_errors(interrupted="the conductor stopped")
 def conductor(config_path: Path, verbose: bool) -> None:
-    """Hold the show state and take commands for the installation in CONFIG; serve the tablet
-    page where the installation has a [security] pin."""
+    """Hold the show state and take commands for the installation in --config; serve the
+    tablet page where the installation has a [security] pin."""
     log = start_service("conductor", verbose)
-    server = Conductor(config_path)
+    try:
+        server = Conductor(config_path)
+    except SecurityError as exc:
+        keys_hint(exc)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -55,11 +59,17 @@ def conductor(config_path: Path, verbose: bool) -> None:
         server.close()
 
 
+def keys_hint(exc: SecurityError) -> NoReturn:
+    """A CURVE problem, and the command that makes the keys."""
+    fail(f"{exc}; `mutoscope keys generate DIR` makes the keys and prints the [security] lines")
+
+
 def _value(text: str) -> Any:
-    """A JSON value, or the text itself (so clip=demo needs no quotes)."""
+    """A JSON value as the wire reads it, or the text itself (so clip=demo needs no quotes, and
+    NaN stays the text the conductor refuses)."""
     try:
-        return json.loads(text)
-    except json.JSONDecodeError:
+        return loads(text)
+    except (ValueError, RecursionError):
         return text
 
 

@@ -120,7 +120,7 @@ class Bridge:
             log.info("the tablet page's PIN changed: every page must log in again")
             self.sessions.clear()
             for queue in list(self.pages):
-                self._queue(queue, {"type": "logout"})
+                self._queue(queue, {"type": "logout", "reason": "The PIN has changed: log in again."})
 
     async def poster(self, request: web.Request) -> web.StreamResponse:
         if request.cookies.get(COOKIE) not in self.sessions:
@@ -244,7 +244,9 @@ class Bridge:
     async def _stop(self, app: web.Application) -> None:
         app[FOLLOW].cancel()
         for queue in list(self.pages):
-            self._queue(queue, {"type": "logout"})
+            self._queue(
+                queue, {"type": "logout", "reason": "The conductor stopped: log in again when it is back."}
+            )
 
 
 class PageServer:

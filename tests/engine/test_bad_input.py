@@ -83,12 +83,15 @@ def test_frame_ranges_are_read_and_refused_without_naming_an_option() -> None:
 def test_the_commands_name_the_option_that_is_wrong(aged: Path, tmp_path: Path) -> None:
     out, sheet = tmp_path / "out.mp4", tmp_path / "sheet.png"
     run = mutoscope("restore", str(aged), "-o", str(out), "--frames", "5:2")
-    assert run.returncode == 2 and "--frames '5:2': expected A:B with 0 <= A < B" in run.stderr
+    assert (
+        run.returncode == 2
+        and "Invalid value for --frames: '5:2': expected A:B with 0 <= A < B" in run.stderr
+    )
     run = mutoscope("restore", str(aged), "-o", str(out), "--frames", "0:99", "--device", "cpu")
     assert run.returncode == 1
     assert f"{aged}: frames up to 98 were asked for, but the scan ends at frame 39" in run.stderr
     run = mutoscope("restore", str(aged), "--stages-sheet", str(sheet), "--frame", "40", "--device", "cpu")
-    assert run.returncode == 2 and "--frame 40: the clip has frames 0 to 39" in run.stderr
+    assert run.returncode == 2 and "Invalid value for --frame: 40: the clip has frames 0 to 39" in run.stderr
     assert not out.exists() and not sheet.exists()
 
 

@@ -117,3 +117,21 @@ def test_the_live_wipe_moves_at_once_and_keeps_its_angle(room):
     assert (look.mode, look.position, look.angle, look.handle) == ("wipe", 0.3, 12.0, 1.0)
     director.touch(0.7, 0.5)
     assert director.look(clock.time).angle == 12.0  # the finger keeps the divider's tilt
+
+
+def test_a_spring_back_never_leaves_the_looks_limits(room):
+    from room.protocol import PlayerStatus, parse_request, request
+
+    show, director, clock = room
+    show.play("coded")
+    director.wipe_to(1.0, 0.0)  # the operator's divider at the edge: the spring overshoots it
+    director.touch(0.2, 0.5)
+    director.release()
+    start, positions = clock.time, []
+    while clock.time < start + 0.4:
+        clock.time += 0.01
+        look = director.look(clock.time)
+        positions.append(look.position)
+        status = PlayerStatus(screen="test", look=look).model_dump(mode="json")
+        parse_request(request("report", {"status": status}, "r"))  # the conductor takes it
+    assert max(positions) == 1.0 and min(positions) >= 0.2

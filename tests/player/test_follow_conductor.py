@@ -83,6 +83,7 @@ def test_a_player_follows_the_conductor(room: tuple[Running, Library]) -> None:
         # a cue it cannot read is reported, and the screen goes on
         follower.apply(b'{"cmd": "play", "screens": ["left"], "args": {"clip": 7}, "at": 1}')
         follower.apply(b"not json at all")
+        follower.apply(b'{"cmd": "dance", "screens": ["right"], "args": {"tempo": 2}, "at": 1}')  # not ours
         assert sum("could not be read" in e for e in screen.show.status.errors) == 2
         assert client.call("resume")["ok"]
         run_until(lambda: screen.show.status.state == "playing" and screen.show.status.frame > 17)

@@ -337,3 +337,18 @@ def test_an_unreadable_manifest_never_takes_the_screen_down(tmp_path, make_scree
     library.manifest_path.write_bytes(good)
     screen.run(until=lambda: screen.show.status.frame >= 3 or time.monotonic() > deadline)
     assert screen.show.status.clip == "coded" and screen.show.status.frame >= 3, "it never recovered"
+
+
+def test_a_failing_link_to_the_conductor_is_reported_once_and_the_clip_plays_on(coded_library, make_screen):
+    from player.clock import MonotonicClock
+
+    screen = make_screen(coded_library, ["coded"], clock=MonotonicClock())
+
+    def broken() -> None:
+        raise OSError("the socket is gone")
+
+    started = time.monotonic()
+    screen.run(until=lambda: time.monotonic() - started > 0.6, on_tick=broken)
+    failures = [e for e in screen.show.status.errors if "following the conductor failed" in e]
+    assert failures == ["following the conductor failed: the socket is gone"]
+    assert screen.show.status.state == "playing" and screen.show.status.shown > 0

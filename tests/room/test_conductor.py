@@ -157,9 +157,7 @@ def test_a_client_picks_up_a_conductor_that_starts_late(tmp_path: Path, library:
 
 
 def test_a_conductor_beyond_loopback_without_curve_refuses_to_start(tmp_path: Path, library: Path) -> None:
-    with pytest.raises(
-        SecurityError, match="must require CURVE keys; make keys with `mutoscope keys generate"
-    ):
+    with pytest.raises(SecurityError, match=r"must require CURVE keys; name the key files in \[security\]"):
         Conductor(site(tmp_path, library, host="0.0.0.0"))
 
 
@@ -201,6 +199,10 @@ def test_send_prints_the_reply_as_json(running: Running) -> None:
     run = subprocess.run([sys.executable, "-m", "mutoscope", "send", "--config", str(config), "seek", "frame=-3"],
                          capture_output=True, text=True, timeout=60)  # fmt: skip
     assert run.returncode == 1 and json.loads(run.stdout)["error"]["code"] == "bad_args"
+    run = subprocess.run([sys.executable, "-m", "mutoscope", "send", "--config", str(config), "wipe", "position=NaN"],
+                         capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert json.loads(run.stdout)["error"]["code"] == "bad_args"  # NaN is no number: the text "NaN"
 
 
 VALID = [

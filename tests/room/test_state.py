@@ -94,3 +94,14 @@ def test_the_attract_loop_starts_on_and_a_reload_takes_the_files_playlist(librar
     assert room.state().playlist == ["hurdles"]
     assert isinstance(room.cues[-1], p.PlaylistCue) and room.cues[-1].args.clips == ["hurdles"]
     assert room.cues[-1].screens == ["left", "centre"]
+
+
+def test_a_reload_whose_library_cannot_be_read_changes_nothing(library, tmp_path):
+    room = room_of(library)
+    broken = Library.create(tmp_path / "broken")
+    broken.manifest_path.write_text("{ not json")
+    text = SITE.format(library=broken.root, playlist='["hurdles"]')
+    with pytest.raises(ProtocolError) as caught:
+        room.reload(parse_installation(text, tmp_path / "site.toml"))
+    assert caught.value.code == "internal" and "cannot be read" in str(caught.value)
+    assert room.playlist == ["relay"] and room.installation.library == library.root and room.cues == []

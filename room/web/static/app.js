@@ -83,7 +83,7 @@ function connect() {
     const message = JSON.parse(event.data);
     if (message.type === "state") showState(message.data);
     else if (message.type === "conductor") conductor(message.up);
-    else if (message.type === "logout") logOut("The PIN has changed: log in again.");
+    else if (message.type === "logout") logOut(message.reason || "Log in again.");
     else if (message.type === "reply") {
       const reply = message.data;
       if (!reply.ok) say(reply.error.message);
