@@ -101,3 +101,32 @@ def test_a_player_follows_the_conductor(room: tuple[Running, Library]) -> None:
         client.close()
         screen.close()
         window.close()
+
+
+def test_a_screen_shrugs_off_sighup(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    library = Library.create(tmp_path / "lib")
+    add_coded_clip(library, "coded", frames=250)
+    config = site(tmp_path, library.root)
+    config.write_text(
+        config.read_text().replace('attract_playlist = ["relay"]', 'attract_playlist = ["coded"]')
+    )
+    player = subprocess.Popen(
+        [sys.executable, "-m", "mutoscope", "play", "--config", str(config), "--screen", "left", "--windowed"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert player.stderr is not None
+        deadline = time.monotonic() + 30
+        while "playing coded" not in player.stderr.readline():
+            assert time.monotonic() < deadline and player.poll() is None, "the screen never started"
+        player.send_signal(signal.SIGHUP)
+        time.sleep(1.0)
+        assert player.poll() is None, "SIGHUP killed the screen"
+    finally:
+        player.terminate()
+        _, errors = player.communicate(timeout=20)
+    assert "SIGHUP ignored" in errors and "Traceback" not in errors
