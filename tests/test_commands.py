@@ -79,7 +79,8 @@ def test_titles_are_shown_as_written_never_as_markup(library: Library):
 def read_only(folder: Path) -> Iterator[None]:
     """``folder`` cannot be written, even by root (immutable), for the time being."""
     if os.geteuid() == 0:
-        subprocess.run(["chattr", "+i", str(folder)], check=True)
+        if subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode != 0:
+            pytest.skip(f"{folder}: this file system cannot make a folder immutable (chattr +i)")
         try:
             yield
         finally:
