@@ -54,6 +54,15 @@ PAGE_COMMANDS = {
 }
 """What the page may ask (``report`` is for players, ``reload`` for the technician)."""
 FOLLOW = web.AppKey("follow", asyncio.Task[None])
+Outgoing = tuple[str, bool]
+"""A message for a page, as JSON text, and whether the page is closed after it."""
+
+
+def _text(message: dict[str, Any]) -> str:
+    """A message for the pages as JSON text (encoded once however many pages it goes to)."""
+    return dumps(message).decode()
+
+
 REPLY_TIMEOUT_S = 2.0
 STATE_STALE_S = 3.0
 """Without a state message for this long, the page is told the conductor is unreachable."""
@@ -68,7 +77,7 @@ class Bridge:
         self.keys = client_keys(installation)
         self.sessions: set[str] = set()
         self.guard = PinGuard(installation.security.pin)
-        self.pages: dict[asyncio.Queue[dict[str, Any]], web.Request] = {}
+        self.pages: dict[asyncio.Queue[Outgoing], web.Request] = {}
         """Every open page: its queue of messages, and its request (whose connection is cut if
         it stops reading)."""
         self.state: dict[str, Any] | None = None
@@ -119,8 +128,7 @@ class Bridge:
         if self.guard.change(installation.security.pin):
             log.info("the tablet page's PIN changed: every page must log in again")
             self.sessions.clear()
-            for queue in list(self.pages):
-                self._queue(queue, {"type": "logout", "reason": "The PIN has changed: log in again."})
+            self._log_out_every_page("The PIN has changed: log in again.")
 
     async def poster(self, request: web.Request) -> web.StreamResponse:
         if request.cookies.get(COOKIE) not in self.sessions:
@@ -149,35 +157,36 @@ class Bridge:
             raise web.HTTPForbidden(text="the page must come from this server")
         page = web.WebSocketResponse(heartbeat=10.0, max_msg_size=64 * 1024)
         await page.prepare(request)
-        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(PAGE_QUEUE)
+        queue: asyncio.Queue[Outgoing] = asyncio.Queue(PAGE_QUEUE)
         self.pages[queue] = request
         sender = asyncio.create_task(self._send(page, queue))
-        self._queue(queue, {"type": "conductor", "up": self._conductor_up()})
+        self._queue(queue, _text({"type": "conductor", "up": self._conductor_up()}))
         if self.state is not None:
-            self._queue(queue, {"type": "state", "data": self.state})
+            self._queue(queue, _text({"type": "state", "data": self.state}))
         try:
             async for message in page:
                 if message.type == WSMsgType.TEXT:
-                    self._queue(queue, {"type": "reply", "data": await self.forward(message.data.encode())})
+                    reply = await self.forward(message.data.encode())
+                    self._queue(queue, _text({"type": "reply", "data": reply}))
         finally:
             self.pages.pop(queue, None)
             sender.cancel()
         return page
 
-    async def _send(self, page: web.WebSocketResponse, queue: asyncio.Queue[dict[str, Any]]) -> None:
-        """Send ``page`` its messages in order; close it at a ``logout``."""
+    async def _send(self, page: web.WebSocketResponse, queue: asyncio.Queue[Outgoing]) -> None:
+        """Send ``page`` its messages in order; close it after the one that says so."""
         with contextlib.suppress(ConnectionError, RuntimeError):
             while True:
-                message = await queue.get()
-                await page.send_str(dumps(message).decode())
-                if message["type"] == "logout":
+                text, then_close = await queue.get()
+                await page.send_str(text)
+                if then_close:
                     await page.close()
                     return
 
-    def _queue(self, queue: asyncio.Queue[dict[str, Any]], message: dict[str, Any]) -> None:
-        """Queue ``message`` for one page; a page whose queue is full has stopped reading."""
+    def _queue(self, queue: asyncio.Queue[Outgoing], text: str, *, then_close: bool = False) -> None:
+        """Queue ``text`` for one page; a page whose queue is full has stopped reading."""
         try:
-            queue.put_nowait(message)
+            queue.put_nowait((text, then_close))
         except asyncio.QueueFull:
             request = self.pages.pop(queue, None)
             if request is not None and request.transport is not None:
@@ -226,27 +235,28 @@ class Bridge:
                 if await sub.poll(1000):
                     _, body = await sub.recv_multipart()
                     self.state, self.state_at = loads(body), time.monotonic()
-                    self._tell({"type": "state", "data": self.state})
+                    self._tell(_text({"type": "state", "data": self.state}))
                 if self._conductor_up() != up:
                     up = not up
-                    self._tell({"type": "conductor", "up": up})
+                    self._tell(_text({"type": "conductor", "up": up}))
         finally:
             sub.close()
 
-    def _tell(self, message: dict[str, Any]) -> None:
-        """Queue ``message`` for every page (none of them waits for another)."""
+    def _tell(self, text: str, *, then_close: bool = False) -> None:
+        """Queue ``text`` (encoded once) for every page; none of them waits for another."""
         for queue in list(self.pages):
-            self._queue(queue, message)
+            self._queue(queue, text, then_close=then_close)
+
+    def _log_out_every_page(self, reason: str) -> None:
+        """Tell every page why it must log in again, then close it."""
+        self._tell(_text({"type": "logout", "reason": reason}), then_close=True)
 
     async def _start(self, app: web.Application) -> None:
         app[FOLLOW] = asyncio.create_task(self._follow())
 
     async def _stop(self, app: web.Application) -> None:
         app[FOLLOW].cancel()
-        for queue in list(self.pages):
-            self._queue(
-                queue, {"type": "logout", "reason": "The conductor stopped: log in again when it is back."}
-            )
+        self._log_out_every_page("The conductor stopped: log in again when it is back.")
 
 
 class PageServer:
