@@ -36,18 +36,21 @@ SUBCOMMANDS: dict[str, tuple[str, str, str | None]] = {
 }  # fmt: skip
 
 
-def _missing_extra(name: str, extra: str, exc: ModuleNotFoundError) -> click.Command:
-    """A stand-in for a command whose extra is not installed: it says which, and how to get it."""
-    message = f"mutoscope {name} needs the {extra} extra: pip install 'mutoscope[{extra}]' ({exc})"
+OURS = {"mutoscope", "content", "config", "engine", "player", "room"}
 
-    def explain() -> None:
-        raise click.ClickException(message)
 
-    return click.Command(name, callback=explain, help=message, short_help=SUBCOMMANDS[name][1])
+def _missing_extra(name: str, exc: ModuleNotFoundError) -> str | None:
+    """What to install for command ``name``, where ``exc`` is a package of its extra missing
+    (``None`` for a module of ours, or a command that needs no extra: a bug, not a setup)."""
+    extra = SUBCOMMANDS[name][2] if name in SUBCOMMANDS else None
+    if extra is None or (exc.name or "").split(".")[0] in OURS:
+        return None
+    return f"mutoscope {name} needs the {extra} extra: pip install 'mutoscope[{extra}]' ({exc})"
 
 
 class LazyGroup(click.Group):
-    """A group whose subcommands are imported only when one of them runs."""
+    """A group whose subcommands are imported only when one of them runs. A command whose
+    extra is not installed, found as it loads or as it runs, says what to install."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(SUBCOMMANDS)
@@ -55,17 +58,32 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in SUBCOMMANDS:
             return None
-        target, _, extra = SUBCOMMANDS[cmd_name]
-        module_name, attribute = target.split(":")
+        module_name, attribute = SUBCOMMANDS[cmd_name][0].split(":")
         try:
             command = getattr(importlib.import_module(module_name), attribute)
         except ModuleNotFoundError as exc:
-            if extra is None or (exc.name or "").split(".")[0] in {"mutoscope", "content", "config"}:
+            message = _missing_extra(cmd_name, exc)
+            if message is None:
                 raise
-            return _missing_extra(cmd_name, extra, exc)
+
+            def explain() -> None:
+                raise click.ClickException(message)
+
+            return click.Command(
+                cmd_name, callback=explain, help=message, short_help=SUBCOMMANDS[cmd_name][1]
+            )
         if not isinstance(command, click.Command):
             raise TypeError(f"{module_name}:{attribute} is not a click command")
         return command
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except ModuleNotFoundError as exc:  # an extra's package imported as the command runs
+            message = _missing_extra(ctx.invoked_subcommand or "", exc)
+            if message is None:
+                raise
+            raise click.ClickException(message) from None
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, SUBCOMMANDS[name][1]) for name in self.list_commands(ctx)]

@@ -8,7 +8,7 @@ import click
 from rich.console import Console
 
 from content.demo import SCENE_NAMES
-from mutoscope.commands.errors import fail, missing_extra, reports_errors
+from mutoscope.commands.errors import fail, reports_errors
 from mutoscope.commands.options import replace_option
 from mutoscope.commands.progress import progress_bars
 
@@ -27,10 +27,7 @@ console = Console(soft_wrap=True)
 def demo_source(out: Path, scene: str, seed: int, strength: float, replace: bool) -> None:
     """Make an archive-like scan in the folder OUT, with its clean colour ground truth and three
     colour keyframes. The same seed gives the same clip."""
-    try:
-        from content.demo.source import OutputExistsError, make_demo_source
-    except ModuleNotFoundError as exc:
-        missing_extra("demo-source", "demo", exc)
+    from content.demo.source import OutputExistsError, make_demo_source  # the demo extra
 
     with progress_bars() as update:
         try:

@@ -27,9 +27,9 @@ def fail(message: str, status: int = 1) -> NoReturn:
     raise SystemExit(status)
 
 
-def missing_extra(command: str, extra: str, exc: ModuleNotFoundError) -> NoReturn:
-    """``mutoscope COMMAND`` cannot run without ``extra``: say how to install it."""
-    fail(f"mutoscope {command} needs the {extra} extra: pip install 'mutoscope[{extra}]' ({exc})")
+def keys_hint(exc: Exception) -> NoReturn:
+    """A CURVE problem (``room.client.SecurityError``), and the command that makes the keys."""
+    fail(f"{exc}; `mutoscope keys generate DIR` makes the keys and prints the [security] lines")
 
 
 def expected(exc: BaseException) -> bool:

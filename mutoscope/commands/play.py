@@ -11,9 +11,8 @@ from config.load import load_installation
 from config.schema import ScreenOutput
 from content.errors import ContentError
 from content.library import Library
-from mutoscope.commands.errors import missing_extra, reports_errors
+from mutoscope.commands.errors import keys_hint, reports_errors
 from mutoscope.commands.options import config_option, verbose_option
-from mutoscope.commands.room import keys_hint
 from mutoscope.commands.services import start_service
 from player.follower import Follower
 from player.memory import limit_malloc_arenas
@@ -65,10 +64,7 @@ def play(config_path: Path, screen_id: str, windowed: bool, capture: Path | None
     except ContentError as exc:  # not mounted yet, or a bad manifest: the slate, and tries again
         log.error("%s", exc)
 
-    try:
-        from player.screen import Screen  # pyglet connects to the display as it loads: only now
-    except ModuleNotFoundError as exc:
-        missing_extra("play", "player", exc)
+    from player.screen import Screen  # pyglet connects to the display as it loads: only now
 
     limit_malloc_arenas()
     window = _window(

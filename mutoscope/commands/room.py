@@ -7,13 +7,13 @@ import shutil
 import signal
 import threading
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 import zmq.auth
 
 from config.load import load_installation
-from mutoscope.commands.errors import fail, reports_errors
+from mutoscope.commands.errors import fail, keys_hint, reports_errors
 from mutoscope.commands.options import config_option, verbose_option
 from mutoscope.commands.services import start_service
 from room.client import Client, ConductorUnreachable, SecurityError, client_keys
@@ -57,11 +57,6 @@ def conductor(config_path: Path, verbose: bool) -> None:
         if page is not None:
             page.stop()
         server.close()
-
-
-def keys_hint(exc: SecurityError) -> NoReturn:
-    """A CURVE problem, and the command that makes the keys."""
-    fail(f"{exc}; `mutoscope keys generate DIR` makes the keys and prints the [security] lines")
 
 
 def _value(text: str) -> Any:
