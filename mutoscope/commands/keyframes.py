@@ -11,7 +11,7 @@ from rich.console import Console
 from mutoscope.commands.errors import reports_errors
 from mutoscope.commands.options import replace_option, start_logging, verbose_option
 from mutoscope.commands.progress import progress_bars
-from mutoscope.commands.restoring import RestoreOptions, frame_range, open_scan, restore_options
+from mutoscope.commands.restoring import RestoreOptions, frames_option, open_scan, restore_options
 
 console = Console(soft_wrap=True)
 
@@ -37,8 +37,7 @@ def keyframes_group() -> None:
 )
 @click.argument("scan", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--count", type=click.IntRange(1), help="How many (default: one per shot and one per 6 s).")
-@click.option("--frames", "frames", metavar="A:B", callback=lambda _c, _p, v: frame_range(v),
-              help="Only frames A to B-1 of the scan (A: or :B leaves an end open).")  # fmt: skip
+@frames_option
 @verbose_option
 @reports_errors()
 def suggest_command(scan: Path, count: int | None, frames: tuple[int, int | None], verbose: bool) -> None:

@@ -34,12 +34,21 @@ class RestoreOptions:
     keyframes: Path | None
 
 
-def frame_range(spec: str | None) -> tuple[int, int | None]:
+def _frame_range(
+    _context: click.Context, _parameter: click.Parameter, spec: str | None
+) -> tuple[int, int | None]:
     """``--frames A:B`` as ``(A, B)``, frames A to B - 1 (:func:`engine.job.parse_frames`)."""
     try:
         return parse_frames(spec)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--frames") from None
+
+
+frames_option = click.option(
+    "--frames", "frames", metavar="A:B", callback=_frame_range,
+    help="Only frames A to B-1 of the scan (A: or :B leaves an end open).",
+)  # fmt: skip
+"""``--frames A:B``, as every restoration command takes it (``frames``: ``(A, B)``)."""
 
 
 def restore_options(keyframes: bool = True) -> Callable[[F], F]:
@@ -68,8 +77,7 @@ def restore_options(keyframes: bool = True) -> Callable[[F], F]:
                          help="Upscale factor (default: the preset's)."),
             click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
                          help="Where to run: cuda needs a GPU and PyTorch with CUDA; auto takes it if it is there."),
-            click.option("--frames", "frames", metavar="A:B", callback=lambda _c, _p, v: frame_range(v),
-                         help="Only frames A to B-1 of the scan (A: or :B leaves an end open)."),
+            frames_option,
         ]  # fmt: skip
         if keyframes:
             decorators.append(
