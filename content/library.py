@@ -179,12 +179,18 @@ class Library:
         fsync_tree(staging.folder)
         with self._locked():
             manifest = self.read()
-            if not replace and manifest.get(clip.id) is not None:
-                raise ClipExistsError(f"{self.root}: clip {clip.id!r} already exists")
+            if not replace:
+                self.refuse_taken(clip.id, manifest)
             rename_durable(staging.folder, self.root / clip.folder)
             manifest = manifest.with_clip(clip)
             self._write_manifest(manifest)
             self._collect_garbage(manifest)
+
+    def refuse_taken(self, clip_id: str, manifest: Manifest | None = None) -> None:
+        """:class:`ClipExistsError` if ``clip_id`` is in the library (in ``manifest``, or as it
+        reads now): a writer asks before its long work, and a commit asks again under the lock."""
+        if (manifest or self.read()).get(clip_id) is not None:
+            raise ClipExistsError(f"{self.root}: clip {clip_id!r} already exists")
 
     def remove(self, clip_id: str) -> Clip:
         """Take ``clip_id`` out of the manifest, then delete its files. Returns what was removed."""

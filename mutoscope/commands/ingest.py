@@ -8,10 +8,16 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from content.library import ClipExistsError, Library
+from content.library import Library
 from engine.ingest import IngestRequest, ingest
-from mutoscope.commands.errors import fail, reports_errors
-from mutoscope.commands.options import library_option, replace_option, start_logging, verbose_option
+from mutoscope.commands.errors import reports_errors
+from mutoscope.commands.options import (
+    library_option,
+    replace_hint,
+    replace_option,
+    start_logging,
+    verbose_option,
+)
 from mutoscope.commands.progress import progress_bars
 from mutoscope.commands.restoring import RestoreOptions, open_scan, preset_of, restore_options
 
@@ -43,15 +49,13 @@ def ingest_command(
     start_logging(verbose)
     preset = preset_of(options)
     library = Library.create(library_path)
-    if not replace and library.read().get(clip_id) is not None:  # before the long work, not after
-        fail(f"{library.root}: clip {clip_id!r} already exists; pass --replace to replace it")
-    with progress_bars() as update:
-        job = open_scan(scan, options, update)
-        request = IngestRequest(library, job, preset, options.preset, clip_id, title, year, replace)
-        try:
+    with replace_hint():
+        if not replace:
+            library.refuse_taken(clip_id)  # before the long work, not after
+        with progress_bars() as update:
+            job = open_scan(scan, options, update)
+            request = IngestRequest(library, job, preset, options.preset, clip_id, title, year, replace)
             clip = ingest(request, update)
-        except ClipExistsError as exc:
-            fail(f"{exc}; pass --replace to replace it")
     console.print(
         f"ingested {clip.id}: {clip.frame_count} frames, {clip.original.width}x{clip.original.height} -> "
         f"{clip.restored.width}x{clip.restored.height} at {float(Fraction(clip.fps)):g} fps -> {library.root / clip.folder}"

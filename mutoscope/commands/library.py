@@ -11,10 +11,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from content.library import ClipExistsError, Library, LibraryError
+from content.library import Library, LibraryError
 from content.manifest import Clip
 from mutoscope.commands.errors import fail, reports_errors, stderr
-from mutoscope.commands.options import library_option, replace_option
+from mutoscope.commands.options import library_option, replace_hint, replace_option
 from mutoscope.commands.progress import progress_bars
 
 console = Console(soft_wrap=True)
@@ -134,16 +134,14 @@ def add(
     for doubt in doubts(scan, probe(scan)):
         stderr.print(f"[yellow]warning:[/] {escape(doubt)}; adding it all the same", highlight=False)
     library = Library.create(library_path)
-    if not replace and library.read().get(clip_id) is not None:  # before the encoding, not after
-        fail(f"{library.root}: clip {clip_id!r} already exists; pass --replace to replace it")
-    with progress_bars() as update:
-        try:
+    with replace_hint():
+        if not replace:
+            library.refuse_taken(clip_id)  # before the encoding, not after
+        with progress_bars() as update:
             clip = add_scan(
                 library, scan, clip_id, title, year, replace=replace, restored=restored,
                 on_frame=lambda done, total: update(f"adding {clip_id}", done, total),
             )  # fmt: skip
-        except ClipExistsError as exc:
-            fail(f"{exc}; pass --replace to replace it")
     console.print(
         escape(
             f"added {clip.id}: {clip.frame_count} frames at {clip.fps} fps -> {library.root / clip.folder}"

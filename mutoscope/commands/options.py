@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+
+from content.library import ClipExistsError
+from mutoscope.commands.errors import fail
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,6 +46,16 @@ def config_option(help: str, required: bool = True) -> Callable[[F], F]:
 def replace_option(what: str) -> Callable[[F], F]:
     """``--replace``: write over what is already there (``what``)."""
     return click.option("--replace", is_flag=True, help=f"Replace {what}.")
+
+
+@contextmanager
+def replace_hint() -> Iterator[None]:
+    """A clip id already taken (:class:`content.library.ClipExistsError`), worded with the
+    option that replaces it."""
+    try:
+        yield
+    except ClipExistsError as exc:
+        fail(f"{exc}; pass --replace to replace it")
 
 
 def verbose_option(function: F) -> F:
