@@ -66,6 +66,8 @@ class Show:
         """Status of each clip as it ended, oldest first."""
         self._pending: Pair | None = None
         self._prefetched: tuple[Clip, Future[PairedSource]] | None = None
+        self._prefetch_asked: Timeline | None = None
+        """The timeline the next clip was last looked up for (once each: not every frame)."""
         self._opener = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch")
         self._presented: deque[float] = deque()
         self._slate_until = -math.inf
@@ -304,7 +306,9 @@ class Show:
 
     def _advance(self, clip: Clip, timeline: Timeline, now: float) -> Pair | None:
         wanted = timeline.frame_at(now)
-        if self._prefetched is None and wanted >= clip.frame_count - PREFETCH_S * float(clip.frame_rate):
+        near_end = wanted >= clip.frame_count - PREFETCH_S * float(clip.frame_rate)
+        if near_end and self._prefetch_asked is not timeline:
+            self._prefetch_asked = timeline
             manifest = self._manifest()
             if manifest is not None:
                 self._prefetch(manifest)

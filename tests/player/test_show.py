@@ -161,3 +161,13 @@ def test_the_attract_loop_switched_off_rests_black_and_on_again_plays(library):
     show.set_playlist(["coded"], attract=True)
     show.update(clock.time)
     assert show.status.state == "playing" and show.clip.id == "coded"
+
+
+def test_the_next_clip_is_looked_up_once_near_the_end_not_every_frame(library):
+    show, _ = make_show(library, ["coded"])
+    show.play("coded")
+    start = show.timeline.start_time
+    library.manifest_path.write_bytes(b"{ not json")  # so that every lookup leaves a trace
+    for t in (0.6, 0.64, 0.68, 0.72, 0.76):  # the clip's last second (24 frames at 25 fps)
+        show.update(start + t)
+    assert sum("the library cannot be read" in e for e in show.status.errors) == 1
