@@ -140,6 +140,10 @@ def _lucas_kanade(
     regulariser: float,
     robust: bool,
 ) -> torch.Tensor:
+    """Refine ``flow`` ``(N, 2, H, W)`` from ``ref`` to ``mov`` (``(N, 1, H, W)``, ``mov(x +
+    flow(x)) ≈ ref(x)``) by ``iterations`` Lucas-Kanade steps over a Gaussian ``window``
+    (pixels); see :func:`dense_flow` for ``regulariser`` and ``robust``. Each step moves at most
+    2 pixels."""
     for _ in range(iterations):
         warped = warp(mov, flow)
         gx, gy = gradients(0.5 * (warped + ref))
@@ -176,7 +180,7 @@ def dense_flow(
     robust: bool = True,
 ) -> torch.Tensor:
     """Flow ``(N, 2, H, W)`` from ``ref`` to ``mov`` (``(N, 1, H, W)``), starting from the
-    global ``shift`` ``(N, 2)``. Estimated on a pyramid from 1/2^levels to half size (Gaussian
+    global ``shift`` ``(N, 2)`` (or a flow ``(N, 2, H, W)``). Estimated on a pyramid from 1/2^levels to half size (Gaussian
     ``window`` in pixels of each level) and brought up to full size: smooth, to about 0.2 px.
     ``regulariser`` (squared intensity gradient per pixel) holds the flow at the coarser
     level's estimate where the picture is too flat to say more. ``robust`` lets large
@@ -189,7 +193,10 @@ def dense_flow(
         pyramid.append((F.avg_pool2d(a, 2, ceil_mode=True), F.avg_pool2d(b, 2, ceil_mode=True)))
     coarse = pyramid[-1][0]
     scale = 2.0**levels
-    flow = (shift / scale).view(n, 2, 1, 1).expand(n, 2, *coarse.shape[-2:]).contiguous()
+    if shift.dim() == 4:
+        flow = F.interpolate(shift, size=coarse.shape[-2:], mode="area") / scale
+    else:
+        flow = (shift / scale).view(n, 2, 1, 1).expand(n, 2, *coarse.shape[-2:]).contiguous()
     for level in range(levels, finest - 1, -1):
         a, b = pyramid[level]
         if flow.shape[-2:] != a.shape[-2:]:

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from engine.colour.palette import apply_palette
-from engine.motion import blur, inside, warp
+from engine.motion import blur, dense_flow, inside, warp
 
 MATCH_TOLERANCE = 0.04
 """Lightness difference (``L*/100``, after a light blur) up to which a motion match is sure;
@@ -25,6 +25,9 @@ NOISE_FACTOR = 3.0
 """The tolerance grows by this many times the frame's median mismatch (grain, flicker left)."""
 STEP_DECAY = 0.99
 """Confidence kept per frame carried: far keyframes count a little less."""
+ANCHOR = {"regulariser": 1e-3, "robust": False, "finest": 0, "window": 2.0}
+"""The flow settings (:func:`engine.motion.dense_flow`) that match each carried frame against
+its keyframe, as the colour's flow between frames."""
 EDGE_SIGMA = 0.06
 """Lightness difference (``L*/100``) across which chroma passes at weight exp(-1/2)."""
 
@@ -96,18 +99,22 @@ def carry(
     current: torch.Tensor,
     flow: torch.Tensor,
     key: torch.Tensor,
+    key_light: torch.Tensor,
     colours: torch.Tensor,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Carry the keyframe's chroma one frame on: from the frame with lightness ``previous``,
     where each pixel's place in the keyframe is ``reach`` ``(N, 2, H, W)`` (a flow into the
     keyframe) and its ``confidence``, to the frame with lightness ``current``, along ``flow``
     (from current to previous: ``previous(x + flow(x)) ≈ current(x)``). Chroma is sampled once
-    from the keyframe's ``key`` ``(N, 2, H, W)`` at the composed place, so it does not blur
+    from the keyframe's ``key`` ``(N, 2, H, W)`` at the composed place, refined by matching
+    ``current`` against the keyframe's lightness ``key_light`` ``(N, 1, H, W)``, so it does not blur
     frame after frame. Confidence falls where the match is poor or the motion leaves the frame;
     unsure chroma is filled by :func:`fill` with the keyframe's palette ``colours``. Returns
     ``(chroma, confidence, reach)`` for the current frame."""
     moved = warp(torch.cat((reach, confidence, previous), dim=1), flow)
-    reach = flow + moved[:, :2]
+    # composed frame to frame, then matched against the keyframe itself: small errors of each
+    # step do not add up along the shot
+    reach = dense_flow(current, key_light, flow + moved[:, :2], **ANCHOR)
     difference = blur(moved[:, 3:], 1.5) - blur(current, 1.5)
     typical = difference.abs().flatten(1).median(dim=1).values.view(-1, 1, 1, 1)
     mismatch = difference / (MATCH_TOLERANCE + NOISE_FACTOR * typical)
@@ -127,9 +134,10 @@ class Carry(nn.Module):
         current: torch.Tensor,
         flow: torch.Tensor,
         key: torch.Tensor,
+        key_light: torch.Tensor,
         colours: torch.Tensor,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        return carry(reach, confidence, previous, current, flow, key, colours)
+        return carry(reach, confidence, previous, current, flow, key, key_light, colours)
 
 
 class JointUpsample(nn.Module):

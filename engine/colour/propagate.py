@@ -56,11 +56,13 @@ class Carried:
 @dataclass
 class _Key:
     """A keyframe ready to use: its chroma at full (restored) size when it was given at that
-    size, at the working size, and its palette."""
+    size, at the working size, and its palette; ``light``: the restored frame's lightness at
+    the working size, once the pass has reached the keyframe (what carried frames match against)."""
 
     full: torch.Tensor | None
     work: torch.Tensor
     palette: torch.Tensor
+    light: torch.Tensor | None = None
 
 
 class Colourist:
@@ -130,6 +132,7 @@ class Colourist:
         a keyframe starts afresh, a cut stops the colour."""
         if index in self._rgb:
             key = self._key(index)
+            key.light = current
             return Carried(key.work, torch.ones_like(current), index, torch.zeros_like(key.work))
         if (
             state is None
@@ -141,8 +144,9 @@ class Colourist:
         shift, _ = phase_correlate(current, previous)
         flow = self._run("motion", current, previous, shift)
         key = self._key(state.source)
+        assert key.light is not None, "a pass reaches a keyframe before it carries from it"
         chroma, confidence, reach = self._run(
-            "carry", state.reach, state.confidence, previous, current, flow, key.work, key.palette
+            "carry", state.reach, state.confidence, previous, current, flow, key.work, key.light, key.palette
         )
         return Carried(chroma, confidence, state.source, reach)
 

@@ -15,10 +15,12 @@ from scipy.ndimage import binary_dilation, binary_erosion
 
 from config.presets import BUILTIN_PRESETS
 from content.library import Library
-from content.media import read_frames
+from content.demo.degrade import LUMA_BT601
+from content.media import LOSSLESS, read_frames
 from engine.colour.keyframes import KeyframeError
 from engine.colour.lab import to_lab, to_rgb8
 from engine.job import open_job
+from engine.segments import segment_path, write_windows
 from tests.engine.clips import ingest_args, mutoscope
 from tests.engine.colour_clips import DISC_RGB, FIRST_SHOT, SIZE, ColourClip, make_colour_clip
 
@@ -83,6 +85,22 @@ def test_colour_stays_on_the_moving_disc_and_stops_at_the_cut(
     )
     assert float(chroma[FIRST_SHOT - 1][:, left_behind].norm(dim=0).mean()) < 4.0
     assert float(chroma[FIRST_SHOT:].norm(dim=1).mean()) < 1.0, "colour crossed the cut"
+
+
+def test_colouring_keeps_the_restored_luma(clip: ColourClip, keyframes: Path, tmp_path: Path) -> None:
+    """The coloured frames' BT.601 luma is the restored grey frames' (a saturated red disc, whose
+    CIELAB colour at that lightness lies partly outside sRGB, included)."""
+    job = open_job(clip.scan, BUILTIN_PRESETS["standard"], device="cpu", keyframes=keyframes)
+    lumas = ({"luma": frame} for _, frame in job.frames())
+    write_windows(tmp_path, job, range(job.windows), {"luma": LOSSLESS}, lumas, None)
+    grey = np.concatenate(
+        [np.stack(list(read_frames(segment_path(tmp_path, "luma", w), "gray"))) for w in range(job.windows)]
+    )
+    coloured = np.stack(list(job.coloured(tmp_path))).astype(np.float64)
+    error = np.abs(coloured @ LUMA_BT601 - grey)
+    assert error.mean() <= 1.0 and np.percentile(error, 99) <= 4.0, (error.mean(), np.percentile(error, 99))
+    disc = coloured[1:FIRST_SHOT][binary_erosion(clip.disc[1:FIRST_SHOT], iterations=6, axes=(1, 2))]
+    assert float((disc[:, 0] - disc[:, 1]).mean()) > 40, "the disc is coloured red, not left grey"
 
 
 def test_a_shot_without_a_keyframe_can_take_the_nearest_palette(clip: ColourClip, keyframes: Path) -> None:
