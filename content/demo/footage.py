@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from content.demo.degrade import DegradationParams
 from content.demo.source import DemoSource, write_source
 from content.errors import ContentError
 from content.media import probe, read_frames
@@ -68,11 +69,13 @@ def age_real_clip(
     folder: Path | None = None,
     replace: bool = False,
     on_frame: Callable[[int, int], None] | None = None,
+    params: DegradationParams | None = None,
 ) -> DemoSource:
     """Age frames ``start`` to ``start + count - 1`` (``None``: to the end) of the real clip
     ``name`` into ``out``, laid out as :func:`content.demo.source.make_demo_source` lays out a
     scene: scan, truth (the clip's own frames, cut to a size the scan halves evenly), keyframes
-    every :data:`KEYFRAME_EVERY_S` and the record. The clip's cuts are not known (``cuts``: null)."""
+    every :data:`KEYFRAME_EVERY_S` and the record. The clip's cuts are not known (``cuts``: null).
+    The film is ``params`` (``None``: the default film) scaled by ``strength``."""
     path = real_clip(name, folder)
     found = probe(path)
     total = found.frame_count - start if count is None else min(count, found.frame_count - start)
@@ -83,5 +86,5 @@ def age_real_clip(
     return write_source(
         out, _clean_frames(path, start, total, size), total, fps=found.fps, seed=seed, strength=strength,
         keyframes=range(0, total, every), record={"real_clip": name, "start": start, "cuts": None},
-        replace=replace, on_frame=on_frame,
+        replace=replace, on_frame=on_frame, params=params,
     )  # fmt: skip

@@ -3,7 +3,7 @@ photographs, aged by :mod:`content.demo.degrade`.
 
 ``make_demo_source(OUT)`` writes::
 
-    OUT/scan.mkv          the aged greyscale scan (FFV1, lossless), half the clean size
+    OUT/scan.mkv          the aged greyscale scan (FFV1, lossless, or H.264 at the film's CRF)
     OUT/truth.mkv         the clean colour frames (FFV1 RGB, lossless): the ground truth
     OUT/keyframes/N.png   clean colour frames at the clean size, named by frame index
     OUT/source.json       scene, seed, parameters, shot cuts and every frame's FrameTruth
@@ -27,7 +27,7 @@ from PIL import Image
 
 from content.demo.degrade import DegradationParams, FilmDegrader
 from content.errors import ContentError
-from content.media import LOSSLESS, LOSSLESS_RGB, VideoWriter
+from content.media import LOSSLESS, LOSSLESS_RGB, EncodeSettings, VideoWriter
 
 SCAN_NAME = "scan.mkv"
 TRUTH_NAME = "truth.mkv"
@@ -158,12 +158,13 @@ def make_demo_source(
     size: tuple[int, int] = (640, 480),
     replace: bool = False,
     on_frame: Callable[[int, int], None] | None = None,
+    params: DegradationParams | None = None,
 ) -> DemoSource:
     """Write an aged scan of ``scene`` and its ground truth into the folder ``out``.
 
     ``size`` is the clean frame size ``(W, H)`` (the scan is half of it), ``strength`` scales
     every degradation. ``on_frame(done, total)`` reports progress. The same arguments give
-    byte-identical frames. Refuses to replace an existing ``out`` (:class:`OutputExistsError`) unless ``replace``.
+    byte-identical frames. The film is ``params`` (``None``: ``DegradationParams()``), scaled. Refuses to replace an existing ``out`` (:class:`OutputExistsError`) unless ``replace``.
     """
     if scene not in SCENES:
         raise ValueError(f"unknown scene {scene!r}; choose one of {', '.join(SCENES)}")
@@ -171,7 +172,7 @@ def make_demo_source(
     frames = (clean for shot in plan.shots for clean in render_shot(shot, size))
     return write_source(
         out, frames, plan.frame_count, fps=fps, seed=seed, strength=strength, keyframes=plan.keyframes,
-        record={"scene": scene, "cuts": list(plan.cuts)}, replace=replace, on_frame=on_frame,
+        record={"scene": scene, "cuts": list(plan.cuts)}, replace=replace, on_frame=on_frame, params=params,
     )  # fmt: skip
 
 
@@ -187,16 +188,20 @@ def write_source(
     record: dict[str, object],
     replace: bool = False,
     on_frame: Callable[[int, int], None] | None = None,
+    params: DegradationParams | None = None,
 ) -> DemoSource:
     """Age clean ``frames`` (``(H, W, 3)`` float RGB in [0, 1], ``frame_count`` of them, all of
     one even size) into the folder ``out``: the scan, the truth, the frames ``keyframes`` as
     colour keyframes, and a record of ``record`` with the parameters and every frame's truth.
+    The film is ``params`` (``None``: ``DegradationParams()``) scaled by ``strength``; its ``crf``
+    writes the scan as H.264 at that CRF instead of lossless FFV1 (the truth stays lossless).
     The folder appears whole or not at all."""
     out = Path(out)
     if out.exists() and not replace:
         raise OutputExistsError(f"{out} already exists")
     wanted = set(keyframes)
-    params = DegradationParams().scaled(strength)
+    params = (DegradationParams() if params is None else params).scaled(strength)
+    scan_settings = LOSSLESS if params.crf is None else EncodeSettings(crf=params.crf)
     degrader = FilmDegrader(params, seed)
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
@@ -212,7 +217,7 @@ def write_source(
                 if scan is None or truth is None:
                     size = (clean.shape[1], clean.shape[0])
                     scan_size = (size[0] // params.downscale, size[1] // params.downscale)
-                    scan = files.enter_context(VideoWriter(work / SCAN_NAME, fps, *scan_size, LOSSLESS))
+                    scan = files.enter_context(VideoWriter(work / SCAN_NAME, fps, *scan_size, scan_settings))
                     truth = files.enter_context(VideoWriter(work / TRUTH_NAME, fps, *size, LOSSLESS_RGB))
                 frame = degrader.apply(clean)
                 clean8 = np.round(clean * 255).astype(np.uint8)

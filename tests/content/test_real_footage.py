@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from content.demo.degrade import DegradationParams, luma
 from content.demo.footage import REAL_CLIPS, FootageMissing, age_real_clip, real_clip
 from content.media import probe, read_frames
 
@@ -43,3 +44,14 @@ def test_a_clip_not_fetched_says_how_to_fetch_it(tmp_path: Path) -> None:
         real_clip("bikes", tmp_path)
     with pytest.raises(FootageMissing, match="no real clip 'moon'"):
         real_clip("moon", FOLDER)
+
+
+def test_a_real_clip_aged_by_the_clean_member_is_its_own_greyscale(tmp_path: Path) -> None:
+    made = age_real_clip(
+        "carphone_pristine", tmp_path / "clean", count=4, folder=FOLDER, params=DegradationParams.clean()
+    )
+    for truth, scan in zip(read_frames(made.truth), read_frames(made.scan, "gray"), strict=True):
+        h, w = scan.shape
+        expected = luma(truth / 255.0).reshape(h, 2, w, 2).mean(axis=(1, 3))
+        assert np.abs(scan / 255.0 - expected).max() <= 0.5 / 255 + 1e-9
+    assert json.loads(made.record.read_text())["params"]["grain"] == 0
