@@ -144,7 +144,9 @@ LOSSLESS_RGB = EncodeSettings(codec="ffv1", pix_fmt="bgr0", gop=1)
 class VideoWriter:
     """Writes frames ``0, 1, 2, ...`` with timestamps ``i / fps`` exactly.
 
-    Use as a context manager; frames must all have the size given at construction.
+    Use as a context manager; frames must all have the size given at construction. The muxer and
+    the encoder run bit-exact (no random segment or track ids, no date, no library versions), so
+    the same frames and settings give the same file, byte for byte.
     """
 
     def __init__(self, path: Path, fps: Fraction, width: int, height: int, settings: EncodeSettings) -> None:
@@ -157,6 +159,7 @@ class VideoWriter:
         options = {"movflags": "+faststart"} if path.suffix.lower() in {".mp4", ".mov"} else {}
         try:
             self._container = av.open(str(path), "w", container_options=options)
+            self._container.flags |= av.container.Flags.bitexact.value
             self._stream = self._container.add_stream(
                 settings.codec, rate=fps, options=settings.codec_options()
             )
@@ -166,6 +169,7 @@ class VideoWriter:
         self._stream.height = height
         self._stream.pix_fmt = settings.pix_fmt
         self._stream.codec_context.time_base = Fraction(1) / fps
+        self._stream.codec_context.flags |= av.codec.context.Flags.bitexact.value
 
     def write(self, image: np.ndarray) -> None:
         """Encode the next frame: ``(H, W, 3)`` RGB or ``(H, W)`` grey, ``uint8``."""

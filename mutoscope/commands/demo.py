@@ -18,7 +18,7 @@ console = Console(soft_wrap=True)
 @click.command("demo-source")
 @click.argument("out", type=click.Path(path_type=Path))
 @click.option("--scene", type=click.Choice(SCENE_NAMES), default="demo", show_default=True,
-              help="Which camera moves over which photographs.")  # fmt: skip
+              help="Which camera moves and moving objects over which photographs.")  # fmt: skip
 @click.option("--seed", default=1896, show_default=True, type=int, help="The ageing's random seed.")
 @click.option("--strength", default=1.0, show_default=True, type=click.FloatRange(0, 3),
               help="How aged: 0 clean, 1 typical archive film, 3 badly damaged.")  # fmt: skip

@@ -2,13 +2,15 @@ import itertools
 import json
 import subprocess
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from PIL import Image
+from scipy import ndimage
 
-from content.demo.source import SCENES, make_demo_source
-from content.media import probe, read_frames
+from content.demo.source import SCENES, make_demo_source, object_mask, render_frame
+from content.media import probe, read_frames, sha256_file
 
 SMALL = (160, 120)
 
@@ -45,11 +47,14 @@ def test_the_cut_changes_the_picture_and_camera_moves_between_cuts(demo):
     assert 0 < np.median(step) < step[107] / 5
 
 
-def test_same_seed_gives_the_same_clip_and_another_seed_does_not(tmp_path, demo):
+def test_same_seed_gives_the_same_files_byte_for_byte_and_another_seed_does_not(tmp_path, demo):
     again = make_demo_source(tmp_path / "again", size=SMALL)
     other = make_demo_source(tmp_path / "other", size=SMALL, seed=7)
+    files = sorted(p.relative_to(demo.folder) for p in demo.folder.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(again.folder) for p in again.folder.rglob("*") if p.is_file())
+    for name in files:  # the Matroska files too: no random segment ids, no dates
+        assert sha256_file(demo.folder / name) == sha256_file(again.folder / name), name
     first = list(read_frames(demo.scan, "gray"))
-    assert all(np.array_equal(a, b) for a, b in zip(first, read_frames(again.scan, "gray"), strict=True))
     assert not np.array_equal(first[10], list(read_frames(other.scan, "gray"))[10])
 
 
@@ -61,12 +66,14 @@ def test_existing_output_is_never_overwritten_unasked(demo):
 
 
 def test_every_scene_is_made_from_bundled_photographs():
-    from content.demo.source import _photo
+    from content.demo.source import _cut, _photo
 
     for scene in SCENES.values():
         for shot in scene.shots:
             assert _photo(shot.photo).mode == "RGB"
+            assert all(_cut(actor.cutout).mode == "RGBA" for actor in shot.actors)
         assert all(0 <= k < scene.frame_count for k in scene.keyframes)
+        assert any(shot.actors for shot in scene.shots)  # every scene has motion not the camera's
 
 
 def test_the_scene_names_the_command_offers_are_the_scenes():
@@ -88,4 +95,66 @@ def test_cli_makes_a_demo_source(tmp_path):
         [sys.executable, "-m", "mutoscope", "demo-source", str(tmp_path / "x"), "--scene", "moon"],
         capture_output=True, text=True,
     )  # fmt: skip
-    assert bad.returncode == 2 and "'moon' is not one of 'demo', 'cat', 'table'" in bad.stderr
+    assert bad.returncode == 2 and "'moon' is not one of 'demo', 'cat', 'table', 'crossing'" in bad.stderr
+
+
+def _without(shot, *names):
+    """``shot`` with the actors ``names`` taken out."""
+    return replace(shot, actors=tuple(a for a in shot.actors if a.cutout not in names))
+
+
+def test_the_record_says_where_each_object_is_in_every_frame(demo):
+    record = json.loads(demo.record.read_text())
+    assert len(record["objects"]) == 216
+    assert [o["name"] for o in record["objects"][0]] == ["patch", "cat-head"]  # back to front
+    for index in (0, 150):
+        for placed in record["objects"][index]:
+            x0, y0, x1, y1 = placed["box"]
+            mask = object_mask("demo", index, SMALL, name=placed["name"])
+            assert mask.any() and not mask[:y0].any() and not mask[y1:].any()
+            assert not mask[:, :x0].any() and not mask[:, x1:].any()
+
+
+def test_the_object_mask_is_where_the_objects_change_the_picture():
+    shot, local = SCENES["demo"].locate(30)  # the cat's head and the patch over the rocket pan
+    drawn = render_frame(shot, local, SMALL)
+    bare = render_frame(_without(shot, "cat-head", "patch"), local, SMALL)
+    mask = object_mask("demo", 30, SMALL)
+    assert 0.1 < mask.mean() < 0.5
+    assert np.abs(drawn - bare)[mask].mean() > 0.05
+    outside = ~ndimage.binary_dilation(mask, iterations=2)  # beyond the soft rim
+    assert np.array_equal(drawn[outside], bare[outside])
+
+
+def test_an_object_walks_across_a_locked_off_shot():
+    scene = SCENES["crossing"]
+    shot, _ = scene.locate(0)
+    assert shot.start == shot.end  # the camera does not move
+    first, last = object_mask("crossing", 0, SMALL), object_mask("crossing", 80, SMALL)
+    centre = [ndimage.center_of_mass(m)[1] / SMALL[0] for m in (first, last)]
+    assert centre[1] - centre[0] > 0.5  # left to right, most of the frame's width
+    still = ~ndimage.binary_dilation(first | last, iterations=2)
+    assert np.array_equal(render_frame(shot, 0, SMALL)[still], render_frame(shot, 80, SMALL)[still])
+
+
+def test_the_object_in_front_hides_the_one_behind_where_they_cross():
+    index = 162  # the cup (behind) and the cat's head (in front) cross mid-shot over the astronaut
+    shot, local = SCENES["demo"].locate(index)
+    assert [a.cutout for a in shot.actors] == ["cup", "cat-head"]
+    bare = render_frame(_without(shot, "cup", "cat-head"), local, SMALL)
+    cup = render_frame(_without(shot, "cat-head"), local, SMALL)
+    cat = render_frame(_without(shot, "cup"), local, SMALL)
+    both = render_frame(shot, local, SMALL)
+    overlap = (np.abs(cup - bare).sum(-1) > 0.05) & (np.abs(cat - bare).sum(-1) > 0.05)
+    assert overlap.sum() > 200
+    assert np.abs(both - cat)[overlap].mean() < 0.01 < 0.05 < np.abs(both - cup)[overlap].mean()
+    assert object_mask("demo", index, SMALL, name="cat-head")[overlap].mean() > 0.9
+    assert object_mask("demo", index, SMALL, name="cup")[overlap].mean() < 0.1
+
+
+def test_objects_turn_as_they_go():
+    shot, _ = SCENES["demo"].locate(0)  # the patch turns in place
+    start, end = (object_mask("demo", i, SMALL, name="patch") for i in (0, 60))
+    assert abs(ndimage.center_of_mass(start)[1] - ndimage.center_of_mass(end)[1]) < 1
+    patch = [render_frame(_without(shot, "cat-head"), i, SMALL)[start & end] for i in (0, 60)]
+    assert np.abs(patch[0] - patch[1]).mean() > 0.05  # the same place, its picture turned

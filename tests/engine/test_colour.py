@@ -14,8 +14,8 @@ from PIL import Image
 from scipy.ndimage import binary_dilation, binary_erosion
 
 from config.presets import BUILTIN_PRESETS
-from content.library import Library
 from content.demo.degrade import LUMA_BT601
+from content.library import Library
 from content.media import LOSSLESS, read_frames
 from engine.colour.keyframes import KeyframeError
 from engine.colour.lab import to_lab, to_rgb8
