@@ -21,7 +21,7 @@ from pathlib import Path
 
 from config.presets import Preset
 from content.importer import POSTER_POSITION
-from content.library import STAGING_DIR, ClipExistsError, Library
+from content.library import STAGING_DIR, Library
 from content.manifest import Clip, Provenance, SourceInfo, check_clip_id
 from content.media import LOSSLESS, EncodeSettings, MediaError, sha256_file
 from engine.errors import EngineError
@@ -38,11 +38,6 @@ WORK_PREFIX = ".resume-"
 
 class IngestError(EngineError):
     """An ingest that could not finish; the library is as it was, and the message says so."""
-
-
-class ClipIdTakenError(IngestError, ClipExistsError):
-    """The library has a clip of the requested id, and replacing it was not asked for; the
-    library is as it was (a :class:`content.library.ClipExistsError` too)."""
 
 
 @dataclass(frozen=True)
@@ -97,12 +92,13 @@ def _disk_message(exc: BaseException) -> str | None:
 
 def ingest(request: IngestRequest, progress: Progress | None = None) -> Clip:
     """Restore and commit; resumes finished windows of an earlier run with the same key.
-    Raises :class:`IngestError` (library unchanged; :class:`ClipIdTakenError` for a clip id in
-    use without ``replace``) or :class:`content.library.LibraryError`."""
+    Raises :class:`IngestError` (library unchanged) or :class:`content.library.LibraryError`
+    (:class:`content.library.ClipExistsError`, before any work, for a clip id in use without
+    ``replace``)."""
     library, job = request.library, request.job
     check_clip_id(request.clip_id)
-    if library.read().get(request.clip_id) is not None and not request.replace:
-        raise ClipIdTakenError(f"{library.root}: clip {request.clip_id!r} exists")
+    if not request.replace:
+        library.refuse_taken(request.clip_id)  # before the long work, not after
     source_sha = sha256_file(job.scan.path)
     key = work_key(source_sha, request)
     try:

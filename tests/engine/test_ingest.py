@@ -13,10 +13,13 @@ import av
 import numpy as np
 import pytest
 
-from content.library import Library
+from content.importer import add_scan
+from content.library import STAGING_DIR, ClipExistsError, Library
 from content.media import read_frames
 from content.verify import verify_library
-from tests.engine.clips import ingest_args, make_clip, mutoscope
+from engine.ingest import IngestRequest, ingest
+from engine.job import open_job
+from tests.engine.clips import ingest_args, make_clip, mutoscope, only
 
 FRAMES = 40
 
@@ -89,6 +92,24 @@ def test_existing_id_is_refused_and_kept(aged: Path, tmp_path: Path) -> None:
     again = mutoscope(*ingest_args(aged, library, "--frames", "0:20", title="Second"))
     assert again.returncode == 1 and "exists" in again.stderr and "--replace" in again.stderr
     assert Library(library).read().get("relay").title == "First"
+
+
+def test_a_taken_id_is_refused_before_any_work(aged: Path, tmp_path: Path) -> None:
+    library = Library.create(tmp_path / "lib")
+    add_scan(library, aged, "relay", "First")
+    job = open_job(aged, only(None), device="cpu")
+    with pytest.raises(ClipExistsError, match="clip 'relay' already exists"):
+        ingest(IngestRequest(library, job, only(None), "none", "relay", "Second"))
+    assert not list((library.root / STAGING_DIR).iterdir()), "work was staged before the refusal"
+    assert library.read().get("relay").title == "First"
+
+
+def test_the_command_refuses_a_taken_id_before_it_reads_the_scan(aged: Path, tmp_path: Path) -> None:
+    library = Library.create(tmp_path / "lib")
+    add_scan(library, aged, "relay", "First")
+    run = mutoscope(*ingest_args(tmp_path / "not-read.mkv", library.root))
+    assert run.returncode == 1 and "clip 'relay' already exists; pass --replace" in run.stderr, run.stderr
+    assert "not-read.mkv" not in run.stderr and "Traceback" not in run.stderr
 
 
 def test_ingest_finds_its_library_by_l_or_by_mutoscope_library(scan: Path, tmp_path: Path) -> None:
