@@ -50,11 +50,11 @@ class DefectClip:
     damage: np.ndarray
 
 
-def make_clip(folder: Path, defect: str, seed: int = 7) -> DefectClip:
-    """Write ``folder/<defect>.mkv`` (lossless grey) and return it with its truth."""
+def make_clip(folder: Path, defect: str, seed: int = 7, shot: Shot = SHOT) -> DefectClip:
+    """Write ``folder/<defect>.mkv`` (lossless grey) of ``shot`` and return it with its truth."""
     params = DEFECTS[defect]
     degrader = FilmDegrader(params, seed)
-    clean = render_shot(SHOT, SIZE)
+    clean = render_shot(shot, SIZE)
     path = folder / f"{defect}.mkv"
     w, h = SIZE[0] // 2, SIZE[1] // 2
     truths, fulls, damage = [], [], []

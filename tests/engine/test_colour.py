@@ -208,6 +208,7 @@ def test_ingest_with_keyframes_puts_the_coloured_clip_in_the_library(
     lib = Library(library)
     entry = lib.read().get("relay")
     assert entry is not None
+    assert entry.provenance.keyframes == [0] and entry.provenance.quality["shots"] == 2
     restored = lab_frames(lib.path_of(entry.restored))
     assert entry.frame_count == len(restored) == len(clip.truth)
     assert float(restored[1:FIRST_SHOT, 1:].norm(dim=1).amax(dim=(1, 2)).min()) > 20, (

@@ -13,12 +13,18 @@ import av
 import numpy as np
 import pytest
 
-from content.library import Library
+from content.demo.source import CameraPose, Shot
+from content.importer import add_scan
+from content.library import STAGING_DIR, ClipExistsError, Library
 from content.media import read_frames
 from content.verify import verify_library
-from tests.engine.clips import ingest_args, make_clip, mutoscope
+from engine.ingest import IngestRequest, ingest
+from engine.job import open_job
+from tests.engine.clips import ingest_args, make_clip, mutoscope, only
 
 FRAMES = 40
+PAN = Shot("astronaut", 72, CameraPose(0.30, 0.40, 0.55), CameraPose(0.60, 0.50, 0.50))
+"""Long and wide enough a camera move for the first pass to fit the vignette."""
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +86,9 @@ def test_ingest_resumes_after_a_kill(aged: Path, tmp_path: Path) -> None:
     a, b = restored_frames(library, "relay"), restored_frames(once, "relay")
     assert a.shape == b.shape == (FRAMES, *a.shape[1:])
     assert np.abs(a.astype(int) - b.astype(int)).max() <= 2
+    figures = [Library(lib).read().get("relay").provenance.quality for lib in (library, once)]
+    assert figures[0].keys() == figures[1].keys() and "flicker_restored" in figures[0]
+    assert all(abs(figures[0][k] - figures[1][k]) < 1e-3 for k in figures[1]), "a resume measured only part"
 
 
 def test_existing_id_is_refused_and_kept(aged: Path, tmp_path: Path) -> None:
@@ -89,6 +98,41 @@ def test_existing_id_is_refused_and_kept(aged: Path, tmp_path: Path) -> None:
     again = mutoscope(*ingest_args(aged, library, "--frames", "0:20", title="Second"))
     assert again.returncode == 1 and "exists" in again.stderr and "--replace" in again.stderr
     assert Library(library).read().get("relay").title == "First"
+
+
+def test_a_taken_id_is_refused_before_any_work(aged: Path, tmp_path: Path) -> None:
+    library = Library.create(tmp_path / "lib")
+    add_scan(library, aged, "relay", "First")
+    job = open_job(aged, only(None), device="cpu")
+    with pytest.raises(ClipExistsError, match="clip 'relay' already exists"):
+        ingest(IngestRequest(library, job, only(None), "none", "relay", "Second"))
+    assert not list((library.root / STAGING_DIR).iterdir()), "work was staged before the refusal"
+    assert library.read().get("relay").title == "First"
+
+
+def test_the_command_refuses_a_taken_id_before_it_reads_the_scan(aged: Path, tmp_path: Path) -> None:
+    library = Library.create(tmp_path / "lib")
+    add_scan(library, aged, "relay", "First")
+    run = mutoscope(*ingest_args(tmp_path / "not-read.mkv", library.root))
+    assert run.returncode == 1 and "clip 'relay' already exists; pass --replace" in run.stderr, run.stderr
+    assert "not-read.mkv" not in run.stderr and "Traceback" not in run.stderr
+
+
+def test_ingest_records_keyframes_and_quality_figures(tmp_path: Path) -> None:
+    scan = make_clip(tmp_path, "flicker", shot=PAN).scan
+    preset = only("flicker")
+    clip = ingest(
+        IngestRequest(Library.create(tmp_path / "lib"), open_job(scan, preset, device="cpu"), preset, "flicker",
+                      "relay", "Relay")
+    )  # fmt: skip
+    provenance = Library(tmp_path / "lib").read().get("relay").provenance
+    assert provenance == clip.provenance and provenance.keyframes == []
+    quality = provenance.quality
+    assert set(quality) == {"shots", "vignette_corner_gain", "flicker_original", "flicker_restored"}
+    assert quality["shots"] == 1
+    assert 0.65 < quality["vignette_corner_gain"] < 0.9, "the model darkens the corners by about a quarter"
+    assert 0.02 < quality["flicker_original"] < 0.1
+    assert quality["flicker_restored"] < quality["flicker_original"] / 3, quality
 
 
 def test_ingest_finds_its_library_by_l_or_by_mutoscope_library(scan: Path, tmp_path: Path) -> None:
