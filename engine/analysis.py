@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from scipy.signal import savgol_filter
 
+from engine.exposure import ExposureFit
 from engine.motion import blur, phase_correlate, refine_shift, translate
 from engine.vignette import Vignette, VignetteFit
 
@@ -31,13 +32,21 @@ class ClipMotion:
     """Per frame of a clip (``N`` frames): ``steps`` ``(N, 2)`` the content's shift from the
     previous frame in pixels ``(dx, dy)`` (0 at a cut), ``shot`` ``(N,)`` the shot each frame
     belongs to, ``path`` ``(N, 2)`` the smoothed camera path, ``correction`` ``(N, 2)`` the
-    shift that puts each frame on it, and the film's static ``vignette``."""
+    shift that puts each frame on it, the film's static ``vignette`` and ``exposure`` ``(N, 2)``:
+    each frame's gain and offset (:mod:`engine.exposure`)."""
 
     steps: np.ndarray
     shot: np.ndarray
     path: np.ndarray
     correction: np.ndarray
     vignette: Vignette = field(default_factory=Vignette)
+    exposure: np.ndarray | None = None
+
+    def exposure_of(self, frames: np.ndarray) -> np.ndarray:
+        """Gain and offset ``(len(frames), 2)`` of clip frames ``frames``; ``(1, 0)`` unmeasured."""
+        if self.exposure is None:
+            return np.tile([1.0, 0.0], (len(frames), 1))
+        return self.exposure[frames]
 
     @property
     def cuts(self) -> list[int]:
@@ -56,13 +65,14 @@ def _correlation(a: torch.Tensor, b: torch.Tensor) -> float:
 
 def measure_steps(
     frames: Iterable[np.ndarray], on_frame: Callable[[int], None] | None = None
-) -> tuple[np.ndarray, np.ndarray, Vignette]:
-    """Global shift ``(N, 2)`` of each frame from the previous one, the shot index ``(N,)`` and
-    the vignette, from ``uint8`` luma frames ``(H, W)``."""
+) -> tuple[np.ndarray, np.ndarray, Vignette, np.ndarray]:
+    """Global shift ``(N, 2)`` of each frame from the previous one, the shot index ``(N,)``, the
+    vignette and every frame's exposure ``(N, 2)``, from ``uint8`` luma frames ``(H, W)``."""
     steps: list[tuple[float, float]] = []
     shots: list[int] = []
     previous: torch.Tensor | None = None
     vignette = VignetteFit()
+    exposure = ExposureFit()
     position = np.zeros(2)
     for index, frame in enumerate(frames):
         current = torch.from_numpy(frame).float().div(255.0)[None, None]
@@ -77,19 +87,26 @@ def measure_steps(
             steps.append(tuple(shift[0].tolist()) if same_shot else (0.0, 0.0))
             shots.append(shots[-1] + (0 if same_shot else 1))
         position = position + np.asarray(steps[-1])
-        vignette.add(current, position, shots[-1])
+        vignette.add(current)
+        exposure.add(current, position, shots[-1])
         previous = current
         if on_frame:
             on_frame(index + 1)
+    falloff = vignette.result()
     return (
         np.asarray(steps, dtype=np.float64).reshape(-1, 2),
         np.asarray(shots, dtype=np.int64),
-        vignette.result(),
+        falloff,
+        exposure.result(falloff),
     )
 
 
 def camera_path(
-    steps: np.ndarray, shot: np.ndarray, strength: float = 1.0, vignette: Vignette | None = None
+    steps: np.ndarray,
+    shot: np.ndarray,
+    strength: float = 1.0,
+    vignette: Vignette | None = None,
+    exposure: np.ndarray | None = None,
 ) -> ClipMotion:
     """Split the measured path into the intended camera move and the weave. ``strength`` 0
     leaves every frame where it is; larger values smooth over longer windows."""
@@ -106,5 +123,6 @@ def camera_path(
             continue
         path[rows] = savgol_filter(cumulative, 2 * half + 1, polyorder=3, axis=0, mode="interp")
     return ClipMotion(
-        steps=steps, shot=shot, path=path, correction=path - raw, vignette=vignette or Vignette()
-    )
+        steps=steps, shot=shot, path=path, correction=path - raw,
+        vignette=vignette or Vignette(), exposure=exposure,
+    )  # fmt: skip

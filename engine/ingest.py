@@ -189,7 +189,7 @@ def _quality(job: Job, folder: Path) -> dict[str, float]:
     shot = job.motion.shot
     figures = {"shots": float(shot.max() + 1)}
     vignette = job.motion.vignette
-    if vignette.pairs:
+    if vignette.frames:
         figures["vignette_corner_gain"] = float(vignette.gain(job.scan.height, job.scan.width)[0, 0, 0, 0])
     means = np.array(
         [row for w in range(job.windows) for row in json.loads(_brightness_path(folder, w).read_text())]

@@ -146,7 +146,7 @@ def open_job(
             seen += 1
             yield frame
 
-    steps, shots, vignette = measure_steps(
+    steps, shots, vignette, exposure = measure_steps(
         counted(), lambda done: progress and progress("analysing", done, expected)
     )
     if stop is not None and start + seen < stop:
@@ -154,7 +154,8 @@ def open_job(
             f"{scan_path}: frames up to {stop - 1} were asked for, but the scan ends at frame {start + seen - 1}"
         )
     match.check(seen, start)
-    motion = camera_path(steps, shots, preset.weave.strength if preset.weave.enabled else 0.0, vignette)
+    weave = preset.weave.strength if preset.weave.enabled else 0.0
+    motion = camera_path(steps, shots, weave, vignette, exposure)
     compiler = tensorrt_compiler() if where.type == "cuda" else eager
     restorer = Restorer(preset, where, compiler, scale)
     log.info("%s: %d frames, %d shots, on %s", scan_path, seen, int(shots.max()) + 1, where)

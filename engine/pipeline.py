@@ -124,7 +124,8 @@ class Restorer:
         if self.enabled("flicker"):
             weights, shifts = self._tensor(plan.flicker_weights), self._tensor(plan.flicker_shifts)
             falloff = motion.vignette.gain(*x.shape[-2:], like=x)
-            y = self._run("flicker", x, weights, shifts, falloff)
+            exposure = self._tensor(motion.exposure_of(plan.source))
+            y = self._run("flicker", x, weights, shifts, falloff, exposure)
         else:
             y = x[r : t - r]
         keep("flicker", y, MOTION_RADIUS)

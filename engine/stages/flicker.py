@@ -45,6 +45,7 @@ def deflicker(
     weights: torch.Tensor,
     shifts: torch.Tensor,
     falloff: torch.Tensor,
+    exposure: torch.Tensor,
     strength: float = 1.0,
 ) -> torch.Tensor:
     """Deflicker the middle frames of ``frames`` ``(T, 1, H, W)``.
@@ -53,11 +54,13 @@ def deflicker(
     how much frame ``j + k`` counts (0 outside the clip or the shot); ``shifts``
     ``(T - 2R, 2R + 1, 2)``: how far the content moved from frame ``j + R`` to ``j + k`` along
     the camera path. ``falloff`` ``(1, 1, H, W)`` in (0, 1] is the film's static vignette
-    (:mod:`engine.vignette`), divided out first. ``strength`` in [0, 1] blends toward the
-    correction. Returns ``(T - 2R, 1, H, W)`` in [0, 1].
+    (:mod:`engine.vignette`), divided out first; ``exposure`` ``(T, 2)`` each frame's gain and
+    offset against its shot's level (:mod:`engine.exposure`), taken out next. ``strength`` in
+    [0, 1] blends toward the correction. Returns ``(T - 2R, 1, H, W)`` in [0, 1].
     """
     original = frames
-    frames = frames / falloff
+    gain, offset = exposure[:, 0].view(-1, 1, 1, 1), exposure[:, 1].view(-1, 1, 1, 1)
+    frames = (frames / falloff - offset) / gain
     h, w = frames.shape[-2:]
     n, k = weights.shape
     radius = (k - 1) // 2
@@ -90,6 +93,11 @@ class Deflicker(nn.Module):
         self.strength = min(max(strength, 0.0), 1.0)
 
     def forward(
-        self, frames: torch.Tensor, weights: torch.Tensor, shifts: torch.Tensor, falloff: torch.Tensor
+        self,
+        frames: torch.Tensor,
+        weights: torch.Tensor,
+        shifts: torch.Tensor,
+        falloff: torch.Tensor,
+        exposure: torch.Tensor,
     ) -> torch.Tensor:
-        return deflicker(frames, weights, shifts, falloff, self.strength)
+        return deflicker(frames, weights, shifts, falloff, exposure, self.strength)

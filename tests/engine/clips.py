@@ -29,7 +29,7 @@ NONE = DegradationParams(
 DEFECTS = {
     "clean": NONE,
     "weave": replace(NONE, weave_px=3.0),
-    "flicker": replace(NONE, flicker=0.08, flicker_offset=0.03, vignette=0.25, vignette_breathing=0.4),
+    "flicker": replace(NONE, flicker=0.08, flicker_offset=0.03, vignette=0.45, vignette_breathing=0.3),
     "dust": replace(NONE, blotches_per_frame=8.0),
     "scratches": replace(NONE, scratches=2, scratch_strength=0.2),
     "grain": replace(NONE, grain=0.04),

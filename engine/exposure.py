@@ -1,0 +1,158 @@
+"""The film's exposure, frame by frame, brought back to each shot's own level.
+
+Exposure that drifts over seconds looks, a few frames apart, like the scene's light: the
+flicker stage, which compares a frame with its near neighbours, cannot see it. So the first
+pass keeps a small picture of every frame (``GRID`` cells across, on disk: memory does not grow
+with the reel), and :meth:`ExposureFit.result` compares each frame with frames ``SPANS`` before
+it in its shot, matched along the camera path, after the static falloff is divided out. Each
+comparison fits ``later ≈ A * earlier`` robustly (what moved in between drops out). The gain
+of every frame, ``frame = a * true``, then follows by least squares over all
+comparisons, with the shot's mean log gain at 0: the true level is the one the shot keeps on
+average, and drift is what wanders from it. (Offsets, which a frame's brightness alone cannot
+tell from gain, are the flicker stage's.)
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from scipy.ndimage import gaussian_filter1d
+from scipy.ndimage import shift as shift_image
+from scipy.sparse import coo_matrix
+from scipy.sparse.linalg import lsqr
+
+from engine.motion import blur
+from engine.vignette import Vignette
+
+GRID = 48
+"""Cells across the frame's longer side."""
+SPANS = (1, 2, 4, 8, 16, 32)
+"""Frames back each frame is compared with."""
+DARK, BRIGHT = 0.03, 0.97
+AGREE = 0.04
+"""Cells whose log ratio lies this close to the comparison's agree with it."""
+MIN_AGREEING = 0.5
+"""A comparison most of whose cells disagree (a misaligned or changed picture) is dropped."""
+MIN_CELLS = 30
+"""A comparison over fewer usable cells is dropped."""
+GAIN_LIMITS = (0.5, 2.0)
+DRIFT_SIGMA = 6.0
+"""Frames over which the measured gain is smoothed: drift is slower than this."""
+
+
+def _grid_size(height: int, width: int) -> tuple[int, int]:
+    longer = max(height, width)
+    return max(round(GRID * height / longer), 4), max(round(GRID * width / longer), 4)
+
+
+def _pair(later: np.ndarray, earlier: np.ndarray) -> float | None:
+    """Robust ``log A`` with ``later ≈ A * earlier`` over cells usable in both: the median log
+    ratio, then reweighted (whatever moved or changed between the two drops out)."""
+    ok = np.isfinite(later) & np.isfinite(earlier) & (earlier > DARK) & (earlier < BRIGHT)
+    ok &= (later > DARK) & (later < BRIGHT)
+    if ok.sum() < MIN_CELLS:
+        return None
+    ratio = np.log(later[ok]) - np.log(earlier[ok])
+    estimate = float(np.median(ratio))
+    for _ in range(3):
+        residual = ratio - estimate
+        scale = 1.4826 * np.median(np.abs(residual)) + 5e-3
+        weight = 1.0 / (1.0 + (residual / (2.0 * scale)) ** 2)
+        estimate = float((weight * ratio).sum() / weight.sum())
+    if np.mean(np.abs(ratio - estimate) < AGREE) < MIN_AGREEING:
+        return None  # the two pictures do not show the same thing: no comparison
+    return estimate
+
+
+class ExposureFit:
+    """Keeps every frame's small picture on disk as the first pass reads it; :meth:`result`
+    solves the exposure."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.NamedTemporaryFile(prefix="mutoscope-exposure-", suffix=".f32")  # noqa: SIM115
+        self._shape: tuple[int, int] | None = None
+        self._frame: tuple[int, int] | None = None
+        self._positions: list[np.ndarray] = []
+        self._shots: list[int] = []
+
+    @property
+    def path(self) -> Path:
+        """The file the small pictures are kept in (removed when the fit is)."""
+        return Path(self._file.name)
+
+    def add(self, frame: torch.Tensor, position: np.ndarray, shot: int) -> None:
+        """Frame ``(1, 1, H, W)`` in [0, 1], its content position on the raw camera path
+        (pixels ``(x, y)``) and its shot."""
+        self._frame = (int(frame.shape[-2]), int(frame.shape[-1]))
+        self._shape = _grid_size(*self._frame)
+        cells = F.interpolate(blur(frame, 1.0), size=self._shape, mode="area")[0, 0]
+        self._file.write(cells.float().numpy().astype(np.float32).tobytes())
+        self._positions.append(np.asarray(position, dtype=np.float64).copy())
+        self._shots.append(shot)
+
+    def result(self, vignette: Vignette) -> np.ndarray:
+        """Per frame ``(N, 2)``: gain ``a`` and offset ``b`` with ``frame / V = a * true + b``
+        (``V`` the static ``vignette``); ``(1, 0)`` where nothing could be compared."""
+        count = len(self._shots)
+        exposure = np.tile([1.0, 0.0], (count, 1))
+        if self._shape is None or self._frame is None or count < 2:
+            return exposure
+        self._file.flush()
+        h, w = self._shape
+        cells = np.memmap(self._file.name, dtype=np.float32, mode="r", shape=(count, h, w))
+        falloff = F.interpolate(vignette.gain(*self._frame), size=(h, w), mode="area")[0, 0].numpy()
+        cell_px = np.array([self._frame[1] / w, self._frame[0] / h])
+        shots = np.asarray(self._shots)
+        for s in np.unique(shots):
+            frames = np.flatnonzero(shots == s)
+            if len(frames) >= 2:
+                exposure[frames] = self._solve_shot(frames, cells, falloff, cell_px)
+        return exposure
+
+    def _solve_shot(
+        self, frames: np.ndarray, cells: np.ndarray, falloff: np.ndarray, cell_px: np.ndarray
+    ) -> np.ndarray:
+        rows: list[tuple[int, int, float]] = []  # (later, earlier, log A), as shot indices
+        for k, i in enumerate(frames):
+            later = cells[i] / falloff
+            for span in SPANS:
+                if k - span < 0:
+                    break
+                j = frames[k - span]
+                moved = (self._positions[i] - self._positions[j]) / cell_px  # cells (x, y)
+                earlier = shift_image(cells[j] / falloff, (moved[1], moved[0]), order=1, cval=np.nan)
+                fitted = _pair(later, earlier)
+                if fitted is not None:
+                    rows.append((k, k - span, fitted))
+        n = len(frames)
+        if not rows:
+            return np.tile([1.0, 0.0], (n, 1))
+        later_i, earlier_i, log_ratio = (np.asarray(c) for c in zip(*rows, strict=True))
+        # log a_later - log a_earlier = log A, and the mean log a is 0
+        weight = np.ones(len(log_ratio))
+        for _ in range(4):  # reweighted: comparisons the others disagree with drop out
+            log_a = _least_squares(later_i, earlier_i, log_ratio, n, weight)
+            residual = log_ratio - (log_a[later_i] - log_a[earlier_i])
+            scale = 1.4826 * np.median(np.abs(residual)) + 2e-3
+            weight = 1.0 / (1.0 + (residual / (2.0 * scale)) ** 2)
+        # the slow part only: frame-to-frame flicker is the flicker stage's, which sees it better
+        log_a = gaussian_filter1d(log_a, DRIFT_SIGMA, mode="nearest")
+        a = np.clip(np.exp(log_a - log_a.mean()), *GAIN_LIMITS)
+        return np.stack((a, np.zeros(n)), axis=1)
+
+
+def _least_squares(
+    later: np.ndarray, earlier: np.ndarray, value: np.ndarray, n: int, weight: np.ndarray
+) -> np.ndarray:
+    """``x`` ``(n,)`` with ``x[later] - x[earlier] ≈ value`` (each equation weighted by
+    ``weight``) and ``mean(x) = 0``."""
+    m = len(value)
+    rows = np.concatenate((np.arange(m), np.arange(m), np.full(n, m)))
+    cols = np.concatenate((later, earlier, np.arange(n)))
+    data = np.concatenate((weight, -weight, np.full(n, 1.0 / n)))
+    matrix = coo_matrix((data, (rows, cols)), shape=(m + 1, n)).tocsr()
+    return lsqr(matrix, np.append(value * weight, 0.0), atol=1e-10, btol=1e-10)[0]

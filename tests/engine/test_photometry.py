@@ -1,0 +1,75 @@
+"""Photometry estimated from the footage itself, on locked-off shots (no camera motion): a flat
+grey card filmed through a strong vignette comes out flat, and exposure that drifts over
+seconds comes back to the shot's level. Real lossless files, aged by the project's model."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.ndimage import gaussian_filter
+
+from content.demo.degrade import DegradationParams, FilmDegrader, luma, vignette_gain
+from content.media import LOSSLESS, VideoWriter
+from tests.engine.clips import FPS, NONE, only, restore
+
+SIZE = (256, 192)
+CARD = 0.55
+"""The grey card's level (luma, 0 to 1)."""
+
+
+def _write(folder: Path, name: str, frames: list[np.ndarray], params: DegradationParams) -> tuple[Path, list]:
+    degrader = FilmDegrader(params, seed=3)
+    path = folder / f"{name}.mkv"
+    truths = []
+    with VideoWriter(path, FPS, SIZE[0] // 2, SIZE[1] // 2, LOSSLESS) as writer:
+        for frame in frames:
+            aged = degrader.apply(frame)
+            writer.write(aged.scan)
+            truths.append(aged.truth)
+    return path, truths
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        {"vignette": 0.45},
+        {"vignette": 0.4, "vignette_aspect": 0.6, "vignette_angle_deg": 30.0, "vignette_exponent": 3.0},
+    ],
+    ids=["circular", "elliptical-steep"],
+)
+def test_a_grey_card_through_a_strong_vignette_comes_out_flat(shape: dict, tmp_path: Path) -> None:
+    params = replace(NONE, grain=0.03, **shape)
+    card = [np.full((SIZE[1], SIZE[0], 3), CARD) for _ in range(24)]
+    scan, truths = _write(tmp_path, "card", card, params)
+    h, w = SIZE[1] // 2, SIZE[0] // 2
+    falloff = vignette_gain((h, w), params, truths[0].vignette_k)
+    assert falloff.min() < 0.65, "the vignette takes more than a third of the light at the corners"
+
+    restored = restore(scan, only("flicker")).mean(axis=0)  # the grain averages out over frames
+    smooth = gaussian_filter(restored, 4)[8:-8, 8:-8]
+    before = gaussian_filter(CARD * falloff, 4)[8:-8, 8:-8]
+    assert smooth.max() - smooth.min() < 0.15 * (before.max() - before.min()), (
+        f"left {smooth.max() - smooth.min():.3f} of {before.max() - before.min():.3f} unevenness"
+    )
+    assert abs(float(smooth.mean()) - CARD) < 0.02, "the card keeps its level"
+
+
+def test_slow_exposure_drift_on_a_still_shot_comes_back_to_the_shots_level(tmp_path: Path) -> None:
+    from skimage import data
+
+    photo = data.astronaut()[64:448:2, :512:2].astype(np.float64) / 255.0  # (192, 256, 3)
+    params = replace(NONE, grain=0.02, exposure_drift=0.12, exposure_drift_frames=40.0)
+    frames = [photo] * 120
+    scan, truths = _write(tmp_path, "drift", frames, params)
+    gains = np.array([t.gain for t in truths])
+    assert np.ptp(np.log(gains)) > 0.15, "the drift moves the level by more than 15 %"
+
+    truth = luma(photo).reshape(SIZE[1] // 2, 2, SIZE[0] // 2, 2).mean(axis=(1, 3))
+    restored = restore(scan, only("flicker"))
+    level = np.log(restored.mean(axis=(1, 2)) / truth.mean())
+    scanned = np.log(gains)
+    assert level.std() < 0.3 * (scanned - scanned.mean()).std(), (level.std(), scanned.std())
+    assert abs(float(level.mean() - scanned.mean())) < 0.02, "the level is the shot's own, not moved"
