@@ -79,4 +79,4 @@ def smooth_error_fraction(error: np.ndarray) -> float:
     if total == 0.0:
         return 0.0
     smooth = sum(float(np.sum(ndimage.gaussian_filter(e, SMOOTH_SIGMA, mode="reflect") ** 2)) for e in error)
-    return smooth / total
+    return min(smooth / total, 1.0)
