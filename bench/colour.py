@@ -21,9 +21,9 @@ frame: the weave the restoration leaves is not colour's to answer for), with a b
 Floors, with the suggested keyframes, on every clip (and the worst of the draws): ab error at
 most 0.6 of hold's and below global's, temporal change no more than hold's, every keyframe's
 frame within ΔE 1, luma within 1 grey level on average and 4 at the 99th percentile. The
-scenes' authored keyframes (or a real clip's every 2 s) are reported beside them, not floored;
-the clean film and the draws are judged with suggested keyframes only. The section's
-``floors`` sums them up (:mod:`bench.floors`).
+scenes' authored keyframes are reported beside them, not floored; the real clips, the clean
+film and the draws are judged with suggested keyframes only. The section's ``floors`` sums
+them up (:mod:`bench.floors`).
 
 ``MUTOSCOPE_BENCH_QUICK=1 python -m bench.run --only colour`` runs a quick version (few frames,
 two draws: see :mod:`bench.clips`) to check the suite end to end; its figures mean nothing.
@@ -178,7 +178,7 @@ def _clip(clip: Clip, folder: Path, floors: Floors) -> dict[str, Any]:
     work = folder / f"{clip.name}-work"
     report["suggested"] = _judge(restored, truth, job.motion.shot, suggested, work / "s")
     report["floors"] = _floors(report["suggested"], clip, floors)
-    if clip.draw is None and not clip.clean:
+    if clip.draw is None and not clip.clean and not clip.real:
         authored = sorted(json.loads(source.record.read_text())["keyframes"])
         report["authored"] = _judge(restored, truth, job.motion.shot, authored, work / "a")
     report["seconds"] = round(time.perf_counter() - began, 1)

@@ -10,7 +10,7 @@ input's, smooth error fraction (:mod:`bench.quality`) at most 0.25. The clean fi
 come out nearly untouched: PSNR against the truth no more than 0.5 dB under bicubic's, and the
 restoration within 35 dB PSNR of the plain bicubic of the scan. Once: ``mutoscope restore``
 (a subprocess: start, decode, both passes, encode) at least as fast as the deshake chain on a
-clip of 200 frames or more; peak RSS of twice the length within 10 % of the clip's; peak RSS
+clip of 200 frames or more; peak RSS of the demo's first shot twice over within 10 % of the shot's; peak RSS
 under 4096 MB for a 2048x1556 scan at scale 1 and for a 720x540 scan at scale 2, and output
 megapixels per second at 2K no fewer than at 1440x1080. The large scans run under an address
 space limit of :data:`MEMORY_LIMIT_MB`; a run that dies there is reported ``"exceeded"``.
@@ -49,6 +49,8 @@ DESHAKE = list(CHAINS)[-1]
 MEMORY_LIMIT_MB = 8192
 """The address space the large-frame runs may take: enough to tell a miss, not the machine."""
 SIZE_FRAMES = 30
+LENGTH_FRAMES = 108
+"""Peak RSS against length: the demo's first shot, and the same twice over."""
 SIZES = {
     # name: (scan width, scan height, scale): the same output megapixels per frame, near enough
     "scan_720x540_scale2": (720, 540, 2),
@@ -179,13 +181,17 @@ def _peak_rss(scan: Path, scale: int = 0, limit_mb: int = 0) -> dict[str, Any]:
     return {"peak_rss_mb": round(int(kb) / 1024, 1), "fps": round(float(fps), 3)}
 
 
-def _doubled(scan: Path, out: Path, fps: Fraction) -> Path:
-    frames = list(read_frames(scan, "gray"))
-    h, w = frames[0].shape
-    with VideoWriter(out, fps, w, h, LOSSLESS) as writer:
-        for frame in frames + frames:
-            writer.write(frame)
-    return out
+def _lengths(scan: Path, folder: Path, frames: int) -> tuple[Path, Path]:
+    """The first ``frames`` frames of ``scan`` and the same frames twice over, written losslessly."""
+    kept = [f for i, f in enumerate(read_frames(scan, "gray")) if i < frames]
+    h, w = kept[0].shape
+    fps = probe(scan).fps
+    paths = folder / "once.mkv", folder / "twice.mkv"
+    for path, run in zip(paths, (kept, kept + kept), strict=True):
+        with VideoWriter(path, fps, w, h, LOSSLESS) as writer:
+            for frame in run:
+                writer.write(frame)
+    return paths
 
 
 def _size_scans(folder: Path, frames: int) -> dict[str, Path]:
@@ -204,10 +210,9 @@ def _size_scans(folder: Path, frames: int) -> dict[str, Path]:
 
 
 def _memory(first: Path, folder: Path, floors: Floors) -> dict[str, Any]:
-    """Peak RSS against length (the first clip and the same clip twice as long) and against
-    frame size (:data:`SIZES`), with their floors."""
-    double = _doubled(first, folder / "double.mkv", probe(first).fps)
-    once, twice = _peak_rss(first), _peak_rss(double)
+    """Peak RSS against length (:data:`LENGTH_FRAMES` of the first clip, and the same twice
+    over) and against frame size (:data:`SIZES`), with their floors."""
+    once, twice = (_peak_rss(p) for p in _lengths(first, folder, LENGTH_FRAMES))
     a, b = once["peak_rss_mb"], twice["peak_rss_mb"]
     ratio = round(b / a, 3) if isinstance(a, float) and isinstance(b, float) else "exceeded"
     length: dict[str, Any] = {"clip": a, "clip_twice_as_long": b, "ratio": ratio}
