@@ -2,7 +2,10 @@
 
 ``--only`` runs some suites and updates just their sections of an existing report (each section
 says when it was made). ``--seconds`` and ``--soak-minutes`` shorten the player suite for a quick
-look; the figures in ``docs/benchmarks.md`` come from the defaults.
+look; the figures in ``docs/benchmarks.md`` come from the defaults. ``MUTOSCOPE_BENCH_QUICK=1``
+in the environment trims the engine and colour suites to a few frames of every clip and two of
+the family's draws (``bench/clips.py``): a check, in minutes, that they run end to end, e.g.
+``MUTOSCOPE_BENCH_QUICK=1 python -m bench.run --only engine colour --out /tmp/quick.json``.
 
 Each suite runs in a fresh interpreter of its own process group: it starts its own virtual
 display (pyglet binds a process to the first display it meets), and whatever it leaves behind
