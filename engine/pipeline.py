@@ -156,15 +156,16 @@ class Restorer:
         keep("dust", centre, 0)
         if self.enabled("scratches"):
             film_shift, moving = self._tensor(plan.scratch_shift), self._tensor(plan.scratch_moving)
+            same = self._tensor(plan.scratch_same)
             # The neighbours: every frame cleaned alike, so a neighbour looks the same whichever
             # window it is in. The centre: cleaned after the dust stage, which may already have
             # taken out part of a line (a scratch moves against the scene, like dirt); the
             # subtraction measures what is left, so nothing is taken out twice.
-            cleaned = self._run("scratches", y, x, film_shift, moving)
+            cleaned = self._run("scratches", y, x, film_shift, moving, same)
             around = neighbours(cleaned)
             out = slice(MOTION_RADIUS, MOTION_RADIUS + core)
             context = x[MOTION_RADIUS : MOTION_RADIUS + core + 2 * r]
-            centre = self._run("scratches", centre, context, film_shift[out], moving[out])
+            centre = self._run("scratches", centre, context, film_shift[out], moving[out], same[out])
         keep("scratches", centre, 0)
         if self.enabled("grain"):
             centre = self._run("grain", centre, around, valid, noise)

@@ -67,7 +67,8 @@ class WindowPlan:
     - ``scratch_shift`` ``(M, S)`` float32: for each flicker row, how far the film (so a scratch)
       lies to the right in its neighbours at the ``S`` scratch offsets, after the weave;
       ``scratch_moving`` ``(M, S)`` float32: 1 where that neighbour is in the row's shot and the
-      scene has moved sideways enough to tell a scratch from the scene.
+      scene has moved sideways enough to tell a scratch from the scene; ``scratch_same``
+      ``(M, S)`` float32: 1 where that neighbour is in the row's shot.
     """
 
     first: int
@@ -81,6 +82,7 @@ class WindowPlan:
     motion_same: np.ndarray
     scratch_shift: np.ndarray
     scratch_moving: np.ndarray
+    scratch_same: np.ndarray
 
     @property
     def output(self) -> slice:
@@ -144,4 +146,5 @@ def plan_window(
         motion_same=motion_same.astype(np.float32),
         scratch_shift=scratch_shift.astype(np.float32),
         scratch_moving=moved.astype(np.float32),
+        scratch_same=same_shot.astype(np.float32),
     )

@@ -1,11 +1,23 @@
 """Remove line scratches: thin, near-vertical lines that stay on the film for many frames.
 
-A line shows as a narrow peak in the horizontal second difference, averaged down the whole
-frame, that most bands of rows agree with (a picture's edges give a peak and a trough side by
-side, and rarely run the frame's full height). A scratch stays where it is on the film while the
-scene moves, so where the camera has moved sideways a line must also stand at its film position
-in the frames around; a tall vertical of the scene (a mast, a rocket's flank) does not. The
-line's profile, smoothed along its length, is subtracted there.
+A scratch is found by what it is, with or without camera motion:
+
+- **a narrow, symmetric ridge**: a peak of the horizontal second difference at one of
+  :data:`GAPS` (so lines from under a pixel to about three pixels wide), whose two sides are
+  alike. A picture's edge (a rocket's flank) is a step: its sides differ by as much as the peak.
+- **over nearly the full frame height**: the ridge shows, with its sign and that shape, in
+  :data:`PERSISTENCE` of the :data:`BANDS` bands of rows; its strength is their median, so an
+  edge crossing the line does not set it.
+- **see-through**: a scratch adds light or blends toward a level, so the picture's texture
+  continues through it (:func:`transmission`); a thin object of the scene (a pole) hides the
+  texture behind it. Where the ground is too plain to tell, the line counts as a scratch.
+- **on the film over many frames**: it stands, within a pixel or two, at its film position in
+  most frames around of its shot; where the scene moved sideways by :data:`MOVED_PX`, it must
+  stand there in most of those frames too, where a scene's own vertical would have moved.
+
+A found line is taken out by subtracting its profile: the difference from the picture
+interpolated across the line, a running median along the line, smoothed along its length, so
+its strength may vary along the line and the picture's texture through it stays.
 """
 
 from __future__ import annotations
@@ -16,70 +28,199 @@ from torch import nn
 
 from engine.motion import translate
 
-BANDS = 8
+GAPS = (2, 4, 7)
+"""Distances (pixels) of the second differences: lines of Gaussian sigma up to about 0.8, 1.6
+and 3 pixels."""
+BANDS = 12
 """Row bands a line must show in; it is kept where it shows in ``PERSISTENCE`` of them."""
 PERSISTENCE = 0.75
+BAND_SIGMAS = 1.5
+"""How far above the band's typical column a line must stand in a band that shows it."""
+SYMMETRY = 1.0
+"""Most a band's difference between the two sides may be, as a share of its peak."""
 THRESHOLD_SIGMAS = 6.0
-"""How far above the bands' typical second difference a line must stand, at strength 1."""
+"""How far above the frame's typical column a line must stand, at strength 1."""
+TEXTURE_SIGMA = 8.0
+"""Rows: detail finer than this along a line is the picture's texture (:func:`transmission`)."""
+SEE_THROUGH = 0.25
+"""Least share of the picture's texture that shows through a scratch."""
+LEVERAGE = 3.0
+"""Standard errors by which the texture on the two sides must agree to judge the middle."""
 ALONG_SIGMA = 4.0
 """Smoothing along the line, in rows."""
+ALONG_MEDIAN = 9
+"""Rows of the running median along the line."""
 OFFSETS = (-4, -2, 2, 4)
-"""The frames around that a line must also show in, where the scene has moved."""
+"""The frames around that a line must also show in."""
 MOVED_PX = 2.0
 """Sideways scene motion (pixels) from which a frame around can tell a line from a scratch."""
 
 
-def line_response(frames: torch.Tensor) -> torch.Tensor:
-    """Horizontal second difference over two pixels ``(N, 1, H, W)``: positive on a bright
-    line about three pixels wide, negative on a dark one."""
-    padded = F.pad(frames, (2, 2, 0, 0), mode="replicate")
-    return frames - 0.5 * (padded[..., :-4] + padded[..., 4:])
+def _sides(frames: torch.Tensor, gap: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The pixels ``gap`` to the left and right of each pixel of ``frames`` ``(N, 1, H, W)``
+    (the border repeated)."""
+    padded = F.pad(frames, (gap, gap, 0, 0), mode="replicate")
+    return padded[..., : -2 * gap], padded[..., 2 * gap :]
 
 
-def column_profile(frames: torch.Tensor) -> torch.Tensor:
-    """The full-height column mean of :func:`line_response`: ``(N, 1, H, W)`` -> ``(N, 1, 1, W)``."""
-    return line_response(frames).mean(dim=2, keepdim=True)
+def line_strength(frames: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """For each gap of :data:`GAPS`, each column's line: ``frames`` ``(N, 1, H, W)`` ->
+    ``strength`` ``(N, G, W)``, the median over the bands of rows of the second difference
+    (positive for a bright line, in units of the frames' values), and ``support`` ``(N, G, W)``,
+    the share of bands that show a symmetric ridge of that sign standing out of the band."""
+    w = frames.shape[-1]
+    strengths, supports = [], []
+    for gap in GAPS:
+        left, right = _sides(frames, gap)
+        ridge = F.adaptive_avg_pool2d(frames - 0.5 * (left + right), (BANDS, w))[:, 0]
+        step = F.adaptive_avg_pool2d(0.5 * (right - left), (BANDS, w))[:, 0]
+        strength = ridge.median(dim=1).values  # (N, W)
+        typical = 1.4826 * ridge.abs().median(dim=2, keepdim=True).values  # (N, BANDS, 1)
+        agree = (
+            (torch.sign(ridge) == torch.sign(strength[:, None]))
+            & (ridge.abs() > BAND_SIGMAS * typical)
+            & (step.abs() < SYMMETRY * ridge.abs())
+        )
+        strengths.append(strength)
+        supports.append(agree.to(frames.dtype).mean(dim=1))
+    return torch.stack(strengths, dim=1), torch.stack(supports, dim=1)
 
 
-def stays_on_film(
-    column: torch.Tensor, around: torch.Tensor, film_shift: torch.Tensor, moved: torch.Tensor
+def _along(frames: torch.Tensor, sigma: float) -> torch.Tensor:
+    """``frames`` ``(N, 1, H, W)`` smoothed down the columns by a Gaussian of ``sigma`` rows."""
+    radius = int(3 * sigma)
+    taps = torch.arange(-radius, radius + 1, dtype=frames.dtype, device=frames.device)
+    kernel = torch.exp(-0.5 * (taps / sigma) ** 2)
+    kernel = (kernel / kernel.sum()).view(1, 1, -1, 1)
+    return F.conv2d(F.pad(frames, (0, 0, radius, radius), mode="replicate"), kernel)
+
+
+def transmission(frames: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """How much of the picture's texture shows through each column, for each gap of
+    :data:`GAPS`: ``frames`` ``(N, 1, H, W)`` -> ``share`` ``(N, G, W)`` (about 1 through an
+    additive line, ``1 - opacity`` through a blended one, 0 through an opaque object) and
+    ``judged`` ``(N, G, W)`` bool, where the two sides' texture agrees well enough to tell.
+
+    Texture is the detail finer than :data:`TEXTURE_SIGMA` rows down each column; the share is
+    the middle's agreement with the two sides over the sides' agreement with each other, so the
+    grain, which the sides do not share, does not bias it."""
+    detail = frames - _along(frames, TEXTURE_SIGMA)
+    shares, judged = [], []
+    for gap in GAPS:
+        left, right = _sides(detail, gap)
+        through = (detail * 0.5 * (left + right)).sum(dim=2)[:, 0]  # (N, W)
+        products = (left * right)[:, 0]
+        sides = products.sum(dim=1)
+        error = products.std(dim=1) * products.shape[1] ** 0.5
+        shares.append(through / sides.clamp(min=1e-8))
+        judged.append(sides > LEVERAGE * error)
+    return torch.stack(shares, dim=1), torch.stack(judged, dim=1)
+
+
+def find_lines(
+    frames: torch.Tensor, strength: float = 1.0
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The line candidates of ``frames`` ``(N, 1, H, W)``, each frame alone: ``centre``
+    ``(N, W)`` bool, a column holding the middle of a tall, narrow, symmetric, see-through ridge;
+    ``gap`` ``(N, W)`` long, the index into :data:`GAPS` it shows best at; ``line``
+    ``(N, G, W)``, every column's line strength (:func:`line_strength`)."""
+    line, support = line_strength(frames)
+    share, judged = transmission(frames)
+    sigma = 1.4826 * line.abs().median(dim=2, keepdim=True).values.clamp(min=1e-4)  # (N, G, 1)
+    score = line.abs() / sigma
+    score = score * (support >= PERSISTENCE) * (~judged | (share >= SEE_THROUGH))
+    best, gap = score.max(dim=1)  # (N, W)
+    # the strongest within its gap: a line's own side lobes, and the valley between two lines,
+    # are not lines
+    peak = torch.zeros_like(best, dtype=torch.bool)
+    for index, reach in enumerate(GAPS):
+        strongest = F.max_pool1d(best[:, None], 2 * reach + 1, stride=1, padding=reach)[:, 0]
+        peak = peak | ((gap == index) & (best >= strongest))
+    centre = peak & (best > THRESHOLD_SIGMAS / max(strength, 1e-3))
+    return centre, gap, line
+
+
+def on_film(
+    line: torch.Tensor,
+    around: torch.Tensor,
+    gap: torch.Tensor,
+    film_shift: torch.Tensor,
+    moved: torch.Tensor,
+    same: torch.Tensor,
 ) -> torch.Tensor:
-    """Whether each column's line in ``column`` ``(N, 1, 1, W)`` also stands in the frames
-    around, where the film puts it: ``around`` ``(N, K, W)`` their column profiles,
-    ``film_shift`` ``(N, K)`` how far the film (so a scratch) lies to the right in them (pixels),
-    ``moved`` ``(N, K)`` 1 where the scene moved enough to tell a scratch from the scene. Bool
-    ``(N, 1, 1, W)``: it stands in at least half the frames that can tell, or none can tell."""
-    n, k, w = around.shape
+    """Whether each column's line also stands in the frames around, where the film puts it.
+
+    ``line`` ``(N, G, W)`` the frames' line strengths, ``around`` ``(N, K, G, W)`` those of the
+    frames around, ``gap`` ``(N, W)`` the gap each column is judged at, ``film_shift`` ``(N, K)``
+    how far the film (so a scratch) lies to the right in them (pixels), ``same`` ``(N, K)`` 1
+    where they are in the frame's shot, ``moved`` ``(N, K)`` 1 where the scene has also moved
+    enough to tell a scratch from the scene. Bool ``(N, W)``: the line stands within two pixels
+    in at least half the frames of the shot around (and within one in at least half of those
+    that moved), or no frame around is in the shot."""
+    n, k, _, w = around.shape
+    index = gap[:, None, None, :].expand(n, k, 1, w)
+    at_gap = around.gather(2, index)[:, :, 0]  # (N, K, W)
+    mine = line.gather(1, gap[:, None])  # (N, 1, W)
     shift = torch.stack([-film_shift, torch.zeros_like(film_shift)], dim=-1).reshape(n * k, 2)
-    aligned = translate(around.reshape(n * k, 1, 1, w), shift, mode="bilinear").reshape(n, k, w)
-    # the line may have drifted by up to a pixel
-    signed = F.max_pool1d(torch.sign(column[:, 0, 0, None]) * aligned, 3, stride=1, padding=1)
-    present = (signed >= 0.5 * column[:, 0, 0, None].abs()).to(around.dtype)
-    votes = (present * moved[..., None]).sum(dim=1) * 2 >= moved.sum(dim=1)[:, None]
-    return votes.view(n, 1, 1, w)
+    aligned = translate(at_gap.reshape(n * k, 1, 1, w), shift, mode="bilinear").reshape(n, k, w)
+    signed = torch.sign(mine) * aligned
+    # a scratch wanders by a fraction of a pixel a frame
+    near = F.max_pool1d(signed, 5, stride=1, padding=2) >= 0.5 * mine.abs()
+    close = F.max_pool1d(signed, 3, stride=1, padding=1) >= 0.5 * mine.abs()
+
+    def most(present: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+        return (present.to(line.dtype) * weight[..., None]).sum(dim=1) * 2 >= weight.sum(dim=1)[:, None]
+
+    return most(near, same) & most(close, moved * same)
 
 
-def scratch_mask(
-    frames: torch.Tensor, stays: torch.Tensor | None = None, strength: float = 1.0
-) -> torch.Tensor:
-    """Columns ``(N, 1, 1, W)`` (1/0) that hold a scratch: a peak of the full-height column
-    mean of :func:`line_response` that stands ``THRESHOLD_SIGMAS`` above the frame's typical
-    column, shows with the same sign in ``PERSISTENCE`` of the bands of rows, and where given,
-    ``stays`` on the film (:func:`stays_on_film`)."""
-    response = line_response(frames)
-    width = frames.shape[-1]
-    column = response.mean(dim=2, keepdim=True)  # (N, 1, 1, W)
-    bands = F.adaptive_avg_pool2d(response, (BANDS, width))
-    sigma = 1.4826 * column.abs().flatten(1).median(dim=1).values.view(-1, 1, 1, 1)
-    threshold = THRESHOLD_SIGMAS / max(strength, 1e-3) * sigma.clamp(min=1e-4)
-    # the strongest within two columns: a line's own side lobes (at +-2, half as strong, of the
-    # other sign) are not lines
-    strongest = F.max_pool2d(column.abs(), (1, 5), stride=1, padding=(0, 2))
-    peak = (column.abs() >= strongest) & (column.abs() > threshold)
-    agree = (torch.sign(bands) == torch.sign(column)) & (bands.abs() > 0.5 * column.abs())
-    supported = agree.to(frames.dtype).sum(dim=2, keepdim=True) >= PERSISTENCE * BANDS
-    found = peak & supported
-    return (found if stays is None else found & stays).to(frames.dtype)
+def repair(frames: torch.Tensor, centre: torch.Tensor, gap: torch.Tensor, line: torch.Tensor) -> torch.Tensor:
+    """``frames`` ``(N, 1, H, W)`` with the lines whose middles are ``centre`` ``(N, W)``
+    subtracted, each over the columns within its gap (``gap`` ``(N, W)``, an index into
+    :data:`GAPS`); ``line`` ``(N, G, W)`` gives each line's sign. Values in [0, 1]."""
+    n, _, h, w = frames.shape
+    columns = torch.arange(w, device=frames.device)
+    # each column's middle: of the narrowest line that reaches it (its own, for a line's columns)
+    middle = torch.full_like(gap, -1)
+    half = torch.zeros_like(gap)
+    for index, reach in enumerate(GAPS):
+        mine = (centre & (gap == index)) * (columns[None, :] + 1)
+        found = F.max_pool1d(mine[:, None].to(frames.dtype), 2 * reach + 1, stride=1, padding=reach)
+        found = found[:, 0].long() - 1
+        take = (middle < 0) & (found >= 0)
+        middle = torch.where(take, found, middle)
+        half = torch.where(take, reach + 1, half)
+    inside = middle >= 0  # (N, W)
+    middle = middle.clamp(min=0)
+    half = half.clamp(min=1)
+    rows = frames[:, 0]  # (N, H, W)
+
+    def at(offset: torch.Tensor) -> torch.Tensor:
+        return rows.gather(2, (middle + offset).clamp(0, w - 1)[:, None, :].expand(n, h, w))
+
+    # the picture across the line: the quadratic through the pairs of columns just outside it
+    # (the inner pair exactly, so the repair meets the picture without a step)
+    near = 0.5 * (at(-half) + at(half))
+    far = 0.5 * (at(-half - 2) + at(half + 2))
+    curve = ((far - near) / (4 * half + 4)[:, None, :]).to(frames.dtype)
+    slope = (at(half) - at(-half)) / (2 * half)[:, None, :]
+    u = (columns[None, :] - middle).to(frames.dtype)[:, None, :]
+    picture = near - curve * half[:, None, :] ** 2 + slope * u + curve * u**2
+    residual = (rows - picture)[:, None]  # (N, 1, H, W)
+    at_gap = line.gather(1, gap.gather(1, middle)[:, None])[:, 0]  # (N, W): at its middle's gap
+    sign = torch.sign(at_gap.gather(1, middle))
+    # never more than the column's own ridge: a picture's vertical under the line stays
+    limit = 1.5 * (sign * at_gap).clamp(min=0.0)
+    # robust along the line: a running median (an edge crossing it is a few rows), then smoothed
+    radius = ALONG_MEDIAN // 2
+    padded = F.pad(residual, (0, 0, radius, radius), mode="replicate")
+    median = padded.unfold(2, ALONG_MEDIAN, 1).median(dim=-1).values
+    profile = _along(median, ALONG_SIGMA)
+    # only with the line's sign, never adding a line of the other sign
+    profile = sign[:, None, None, :] * torch.minimum(
+        (sign[:, None, None, :] * profile).clamp(min=0.0), limit[:, None, None, :]
+    )
+    return (frames - inside[:, None, None, :] * profile).clamp(0.0, 1.0)
 
 
 def remove_scratches(
@@ -87,62 +228,39 @@ def remove_scratches(
     context: torch.Tensor | None = None,
     film_shift: torch.Tensor | None = None,
     moved: torch.Tensor | None = None,
+    same: torch.Tensor | None = None,
     strength: float = 1.0,
 ) -> torch.Tensor:
-    """``frames`` ``(N, 1, H, W)`` with line scratches subtracted; values in [0, 1].
+    """``frames`` ``(N, 1, H, W)`` in [0, 1] with line scratches subtracted.
 
     ``context`` ``(N + 2R, 1, H, W)``, where given, is the same frames with ``R`` more on each
-    side (``R`` at least the largest of :data:`OFFSETS`); ``film_shift`` and ``moved``
-    ``(N, K)`` describe the frames at :data:`OFFSETS` as :func:`stays_on_film` needs.
-
-    A found line is taken out over the frame's whole height, also in bands where the picture
-    hides it (an edge across it), by at most its own amplitude there: the band's where the band
-    shows the line, else the column's."""
-    h, w = frames.shape[-2:]
-    response = line_response(frames)
-    column = response.mean(dim=2, keepdim=True)
-    stays = None
-    if context is not None and film_shift is not None and moved is not None:
+    side (``R`` at least the largest of :data:`OFFSETS`); ``film_shift``, ``moved`` and ``same``
+    ``(N, K)`` describe the frames at :data:`OFFSETS` as :func:`on_film` needs. Without them each
+    frame is judged alone. ``strength`` scales how faint a line may be and still be found."""
+    centre, gap, line = find_lines(frames, strength)
+    if context is not None and film_shift is not None and moved is not None and same is not None:
         r = (context.shape[0] - frames.shape[0]) // 2
-        profiles = column_profile(context)[:, 0, 0]  # (N + 2R, W)
+        around_line, _ = line_strength(context)  # (N + 2R, G, W)
         rows = torch.arange(frames.shape[0], device=frames.device)[:, None] + r
-        around = profiles[rows + torch.tensor(OFFSETS, device=frames.device)[None, :]]
-        stays = stays_on_film(column, around, film_shift, moved)
-    mask = scratch_mask(frames, stays, strength)
-    bands = F.adaptive_avg_pool2d(response, (BANDS, w))
-    # a line between two columns shows in both: take the neighbour too where it carries at
-    # least a third of the line, with the line's sign
-    signed = mask * column
-    near_high = F.max_pool2d(signed, (1, 3), stride=1, padding=(0, 1))
-    near_low = -F.max_pool2d(-signed, (1, 3), stride=1, padding=(0, 1))
-    near = torch.where(near_high.abs() >= near_low.abs(), near_high, near_low)
-    side = (torch.sign(column) == torch.sign(near)) & (column.abs() > near.abs() / 3) & (near != 0)
-    width = torch.maximum(mask, side.to(frames.dtype))
-    sign = torch.sign(near)
-    amplitude = torch.where(torch.sign(bands) == sign, bands.abs(), 0.0).maximum(column.abs())
-    columns = F.interpolate(width, size=(h, w), mode="nearest")
-    limit = F.interpolate(amplitude, size=(h, w), mode="nearest")
-    radius = int(3 * ALONG_SIGMA)
-    taps = torch.exp(
-        -0.5
-        * (torch.arange(-radius, radius + 1, dtype=frames.dtype, device=frames.device) / ALONG_SIGMA) ** 2
-    )
-    kernel = (taps / taps.sum()).view(1, 1, -1, 1)
-    along = F.conv2d(F.pad(response, (0, 0, radius, radius), mode="replicate"), kernel)
-    # never more than the line itself, and only with its sign: an edge crossing the line stays
-    along = sign * torch.minimum((sign * along).clamp(min=0.0), 1.5 * limit)
-    return (frames - columns * along).clamp(0.0, 1.0)
+        around = around_line[rows + torch.tensor(OFFSETS, device=frames.device)[None, :]]
+        centre = centre & on_film(line, around, gap, film_shift, moved, same)
+    return repair(frames, centre, gap, line)
 
 
 class RemoveScratches(nn.Module):
     """:func:`remove_scratches` as a module with a fixed ``strength``: ``(frames, context,
-    film_shift, moved) -> frames``."""
+    film_shift, moved, same) -> frames``."""
 
     def __init__(self, strength: float = 1.0) -> None:
         super().__init__()
         self.strength = strength
 
     def forward(
-        self, frames: torch.Tensor, context: torch.Tensor, film_shift: torch.Tensor, moved: torch.Tensor
+        self,
+        frames: torch.Tensor,
+        context: torch.Tensor,
+        film_shift: torch.Tensor,
+        moved: torch.Tensor,
+        same: torch.Tensor,
     ) -> torch.Tensor:
-        return remove_scratches(frames, context, film_shift, moved, self.strength)
+        return remove_scratches(frames, context, film_shift, moved, same, self.strength)
