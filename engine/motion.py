@@ -23,6 +23,8 @@ def blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
 
 
 ROBUST_SCALE = 1.5
+ROBUST_LEVELS = 1
+"""Pyramid levels (0 the frame's own size) on which a robust flow discounts large differences."""
 """Differences this many times the median difference get half weight in the flow estimate."""
 
 
@@ -105,7 +107,8 @@ def refine_shift(
     ref: torch.Tensor, mov: torch.Tensor, shift: torch.Tensor, iterations: int = 4
 ) -> torch.Tensor:
     """Refine a global ``shift`` ``(N, 2)`` (``mov(x + d) ≈ ref(x)``) by Gauss-Newton on the
-    whole frame, to about a hundredth of a pixel on a sharp frame; 8 pixels of border ignored."""
+    whole frame, robustly (large differences count little), to about a hundredth of a pixel on
+    a sharp frame; 8 pixels of border ignored."""
     h, w = ref.shape[-2:]
     ref_s, mov_s = blur(ref, 0.8), blur(mov, 0.8)
     inner = torch.zeros(1, 1, h, w, dtype=ref.dtype, device=ref.device)
@@ -113,8 +116,13 @@ def refine_shift(
     for _ in range(iterations):
         warped = translate(mov_s, -shift, mode="bilinear")
         gx, gy = gradients(0.5 * (warped + ref_s))
-        diff = (warped - ref_s) * inner
-        gx, gy = gx * inner, gy * inner
+        diff = warped - ref_s
+        # Cauchy weights: what moves against the background (a figure walking across a still
+        # shot, dirt) barely pulls the frame's shift
+        scale = ROBUST_SCALE * diff.abs().flatten(1).median(dim=1).values.clamp(min=1e-3).view(-1, 1, 1, 1)
+        weight = inner / (1.0 + (diff / scale) ** 2)
+        diff = diff * weight
+        gx, gy = gx * weight, gy * weight
         a11, a12, a22 = (gx * gx).sum((1, 2, 3)), (gx * gy).sum((1, 2, 3)), (gy * gy).sum((1, 2, 3))
         b1, b2 = (gx * diff).sum((1, 2, 3)), (gy * diff).sum((1, 2, 3))
         det = (a11 * a22 - a12 * a12).clamp(min=1e-9)
@@ -201,7 +209,9 @@ def dense_flow(
         a, b = pyramid[level]
         if flow.shape[-2:] != a.shape[-2:]:
             flow = 2.0 * F.interpolate(flow, size=a.shape[-2:], mode="bilinear", align_corners=False)
-        flow = _lucas_kanade(a, b, flow, window, iterations, regulariser, robust)
+        # robust only where dirt is small against the window: on the coarse levels an object
+        # moving on its own is as large as its differences, and must pull its own flow
+        flow = _lucas_kanade(a, b, flow, window, iterations, regulariser, robust and level <= ROBUST_LEVELS)
     if finest == 0:
         return flow
     return 2.0**finest * F.interpolate(flow, size=(h, w), mode="bilinear", align_corners=False)

@@ -1,7 +1,9 @@
 """Remove dust and dirt: spots that are on one frame only.
 
 A pixel is dirt when it is darker than every motion-compensated neighbour (dirt on the print)
-or brighter than every one (dust on the negative) by more than the grain explains. Dirt is
+or brighter than every one (dust on the negative) by more than the grain explains, and by more
+than the neighbours differ among themselves (where they disagree, the motion, not the film, is
+at fault). Dirt is
 repaired from the neighbours (their mean without the extremes), with a soft, slightly grown
 mask so no rim is left.
 """
@@ -52,7 +54,10 @@ def dirt_mask(
     gx, gy = gradients(neighbour_estimate(around, valid))
     texture = TEXTURE * torch.sqrt(gx * gx + gy * gy)
     threshold = (THRESHOLD_SIGMAS / max(strength, 1e-3)) * noise + FLOOR + texture
-    hard = enough & ((smooth < low - threshold) | (smooth > high + threshold))
+    departure = torch.maximum(low - smooth, smooth - high)
+    # the neighbours must agree with one another more than the pixel agrees with them: where
+    # they do not, the motion failed (an object moving on its own, an occlusion), not the film
+    hard = enough & (departure > threshold) & (high - low < departure)
     hard = hard.to(centre.dtype)
     grown = F.max_pool2d(hard, 3, stride=1, padding=1)  # the blotch's faint rim too
     feather = blur(F.max_pool2d(hard, 5, stride=1, padding=2), 0.7)
