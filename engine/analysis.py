@@ -63,6 +63,23 @@ def _correlation(a: torch.Tensor, b: torch.Tensor) -> float:
     return float((a * b).sum() / (a.norm() * b.norm() + 1e-9))
 
 
+def _best_shift(
+    previous: torch.Tensor, current: torch.Tensor, last: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The shift ``(1, 2)`` from ``previous`` to ``current`` (``(1, 1, H, W)``) and ``current``
+    moved back by it: phase correlation's peak, or the step before if that aligns the frames
+    better (a repeating pattern, or a large figure moving on its own, can give a false peak)."""
+    best: tuple[float, torch.Tensor, torch.Tensor] | None = None
+    for start in (phase_correlate(previous, current)[0], last):
+        shift = refine_shift(previous, current, start)
+        aligned = translate(current, -shift, mode="bilinear")
+        mismatch = float((aligned - previous)[..., 8:-8, 8:-8].abs().median())
+        if best is None or mismatch < best[0]:
+            best = (mismatch, shift, aligned)
+    assert best is not None
+    return best[1], best[2]
+
+
 def measure_steps(
     frames: Iterable[np.ndarray], on_frame: Callable[[int], None] | None = None
 ) -> tuple[np.ndarray, np.ndarray, Vignette, np.ndarray]:
@@ -80,9 +97,7 @@ def measure_steps(
             steps.append((0.0, 0.0))
             shots.append(0)
         else:
-            shift, _ = phase_correlate(previous, current)
-            shift = refine_shift(previous, current, shift)
-            aligned = translate(current, -shift, mode="bilinear")
+            shift, aligned = _best_shift(previous, current, torch.tensor([steps[-1]], dtype=current.dtype))
             same_shot = _correlation(_small(previous), _small(aligned)) >= CUT_CORRELATION
             steps.append(tuple(shift[0].tolist()) if same_shot else (0.0, 0.0))
             shots.append(shots[-1] + (0 if same_shot else 1))
