@@ -18,7 +18,7 @@ from scipy.signal import savgol_filter
 
 from engine.exposure import ExposureFit
 from engine.motion import blur, phase_correlate, refine_shift, translate
-from engine.vignette import Vignette, VignetteFit
+from engine.vignette import Vignette, VignetteFit, cell_picture
 
 CUT_CORRELATION = 0.5
 """Below this correlation of two aligned, downsized frames, a new shot has begun."""
@@ -32,8 +32,8 @@ class ClipMotion:
     """Per frame of a clip (``N`` frames): ``steps`` ``(N, 2)`` the content's shift from the
     previous frame in pixels ``(dx, dy)`` (0 at a cut), ``shot`` ``(N,)`` the shot each frame
     belongs to, ``path`` ``(N, 2)`` the smoothed camera path, ``correction`` ``(N, 2)`` the
-    shift that puts each frame on it, the film's static ``vignette`` and ``exposure`` ``(N, 2)``:
-    each frame's gain and offset (:mod:`engine.exposure`)."""
+    shift that puts each frame on it, the film's static ``vignette`` and ``exposure`` ``(N,)``:
+    each frame's gain against its shot's level (:mod:`engine.exposure`)."""
 
     steps: np.ndarray
     shot: np.ndarray
@@ -43,9 +43,9 @@ class ClipMotion:
     exposure: np.ndarray | None = None
 
     def exposure_of(self, frames: np.ndarray) -> np.ndarray:
-        """Gain and offset ``(len(frames), 2)`` of clip frames ``frames``; ``(1, 0)`` unmeasured."""
+        """The gain ``(len(frames),)`` of clip frames ``frames``; 1 where unmeasured."""
         if self.exposure is None:
-            return np.tile([1.0, 0.0], (len(frames), 1))
+            return np.ones(len(frames))
         return self.exposure[frames]
 
     @property
@@ -84,7 +84,7 @@ def measure_steps(
     frames: Iterable[np.ndarray], on_frame: Callable[[int], None] | None = None
 ) -> tuple[np.ndarray, np.ndarray, Vignette, np.ndarray]:
     """Global shift ``(N, 2)`` of each frame from the previous one, the shot index ``(N,)``, the
-    vignette and every frame's exposure ``(N, 2)``, from ``uint8`` luma frames ``(H, W)``."""
+    vignette and every frame's exposure gain ``(N,)``, from ``uint8`` luma frames ``(H, W)``."""
     steps: list[tuple[float, float]] = []
     shots: list[int] = []
     previous: torch.Tensor | None = None
@@ -102,8 +102,9 @@ def measure_steps(
             steps.append(tuple(shift[0].tolist()) if same_shot else (0.0, 0.0))
             shots.append(shots[-1] + (0 if same_shot else 1))
         position = position + np.asarray(steps[-1])
-        vignette.add(current)
-        exposure.add(current, position, shots[-1])
+        cells = cell_picture(current)
+        vignette.add(cells)
+        exposure.add(cells, frame.shape, position, shots[-1])
         previous = current
         if on_frame:
             on_frame(index + 1)

@@ -2,8 +2,8 @@
 
 Exposure that drifts over seconds looks, a few frames apart, like the scene's light: the
 flicker stage, which compares a frame with its near neighbours, cannot see it. So the first
-pass keeps a small picture of every frame (``GRID`` cells across, on disk: memory does not grow
-with the reel), and :meth:`ExposureFit.result` compares each frame with frames ``SPANS`` before
+pass keeps a small picture of every frame (:func:`engine.vignette.cell_picture`, on disk: memory
+does not grow with the reel), and :meth:`ExposureFit.result` compares each frame with frames ``SPANS`` before
 it in its shot, matched along the camera path, after the static falloff is divided out. Each
 comparison fits ``later ≈ A * earlier`` robustly (what moved in between drops out). The gain
 of every frame, ``frame = a * true``, then follows by least squares over all
@@ -15,21 +15,16 @@ tell from gain, are the flicker stage's.)
 from __future__ import annotations
 
 import tempfile
-from pathlib import Path
 
 import numpy as np
-import torch
 import torch.nn.functional as F
 from scipy.ndimage import gaussian_filter1d
 from scipy.ndimage import shift as shift_image
 from scipy.sparse import coo_matrix
 from scipy.sparse.linalg import lsqr
 
-from engine.motion import blur
-from engine.vignette import Vignette
+from engine.vignette import Vignette, cauchy_weights
 
-GRID = 48
-"""Cells across the frame's longer side."""
 SPANS = (1, 2, 4, 8, 16, 32)
 """Frames back each frame is compared with."""
 DARK, BRIGHT = 0.03, 0.97
@@ -44,11 +39,6 @@ DRIFT_SIGMA = 6.0
 """Frames over which the measured gain is smoothed: drift is slower than this."""
 
 
-def _grid_size(height: int, width: int) -> tuple[int, int]:
-    longer = max(height, width)
-    return max(round(GRID * height / longer), 4), max(round(GRID * width / longer), 4)
-
-
 def _pair(later: np.ndarray, earlier: np.ndarray) -> float | None:
     """Robust ``log A`` with ``later ≈ A * earlier`` over cells usable in both: the median log
     ratio, then reweighted (whatever moved or changed between the two drops out)."""
@@ -59,9 +49,7 @@ def _pair(later: np.ndarray, earlier: np.ndarray) -> float | None:
     ratio = np.log(later[ok]) - np.log(earlier[ok])
     estimate = float(np.median(ratio))
     for _ in range(3):
-        residual = ratio - estimate
-        scale = 1.4826 * np.median(np.abs(residual)) + 5e-3
-        weight = 1.0 / (1.0 + (residual / (2.0 * scale)) ** 2)
+        weight = cauchy_weights(ratio - estimate, 5e-3)
         estimate = float((weight * ratio).sum() / weight.sum())
     if np.mean(np.abs(ratio - estimate) < AGREE) < MIN_AGREEING:
         return None  # the two pictures do not show the same thing: no comparison
@@ -79,28 +67,21 @@ class ExposureFit:
         self._positions: list[np.ndarray] = []
         self._shots: list[int] = []
 
-    @property
-    def path(self) -> Path:
-        """The file the small pictures are kept in (removed when the fit is)."""
-        return Path(self._file.name)
-
-    def add(self, frame: torch.Tensor, position: np.ndarray, shot: int) -> None:
-        """Frame ``(1, 1, H, W)`` in [0, 1], its content position on the raw camera path
-        (pixels ``(x, y)``) and its shot."""
-        self._frame = (int(frame.shape[-2]), int(frame.shape[-1]))
-        self._shape = _grid_size(*self._frame)
-        cells = F.interpolate(blur(frame, 1.0), size=self._shape, mode="area")[0, 0]
-        self._file.write(cells.float().numpy().astype(np.float32).tobytes())
+    def add(self, cells: np.ndarray, frame: tuple[int, int], position: np.ndarray, shot: int) -> None:
+        """One frame's :func:`engine.vignette.cell_picture` ``(h, w)``, the frame's size ``(H,
+        W)``, its content position on the raw camera path (pixels ``(x, y)``) and its shot."""
+        self._frame, self._shape = frame, cells.shape
+        self._file.write(cells.astype(np.float32).tobytes())
         self._positions.append(np.asarray(position, dtype=np.float64).copy())
         self._shots.append(shot)
 
     def result(self, vignette: Vignette) -> np.ndarray:
-        """Per frame ``(N, 2)``: gain ``a`` and offset ``b`` with ``frame / V = a * true + b``
-        (``V`` the static ``vignette``); ``(1, 0)`` where nothing could be compared."""
+        """Per frame ``(N,)``: the gain ``a`` with ``frame / V = a * true`` (``V`` the static
+        ``vignette``); 1 where nothing could be compared."""
         count = len(self._shots)
-        exposure = np.tile([1.0, 0.0], (count, 1))
+        gains = np.ones(count)
         if self._shape is None or self._frame is None or count < 2:
-            return exposure
+            return gains
         self._file.flush()
         h, w = self._shape
         cells = np.memmap(self._file.name, dtype=np.float32, mode="r", shape=(count, h, w))
@@ -110,8 +91,8 @@ class ExposureFit:
         for s in np.unique(shots):
             frames = np.flatnonzero(shots == s)
             if len(frames) >= 2:
-                exposure[frames] = self._solve_shot(frames, cells, falloff, cell_px)
-        return exposure
+                gains[frames] = self._solve_shot(frames, cells, falloff, cell_px)
+        return gains
 
     def _solve_shot(
         self, frames: np.ndarray, cells: np.ndarray, falloff: np.ndarray, cell_px: np.ndarray
@@ -130,19 +111,16 @@ class ExposureFit:
                     rows.append((k, k - span, fitted))
         n = len(frames)
         if not rows:
-            return np.tile([1.0, 0.0], (n, 1))
+            return np.ones(n)
         later_i, earlier_i, log_ratio = (np.asarray(c) for c in zip(*rows, strict=True))
         # log a_later - log a_earlier = log A, and the mean log a is 0
         weight = np.ones(len(log_ratio))
         for _ in range(4):  # reweighted: comparisons the others disagree with drop out
             log_a = _least_squares(later_i, earlier_i, log_ratio, n, weight)
-            residual = log_ratio - (log_a[later_i] - log_a[earlier_i])
-            scale = 1.4826 * np.median(np.abs(residual)) + 2e-3
-            weight = 1.0 / (1.0 + (residual / (2.0 * scale)) ** 2)
+            weight = cauchy_weights(log_ratio - (log_a[later_i] - log_a[earlier_i]), 2e-3)
         # the slow part only: frame-to-frame flicker is the flicker stage's, which sees it better
         log_a = gaussian_filter1d(log_a, DRIFT_SIGMA, mode="nearest")
-        a = np.clip(np.exp(log_a - log_a.mean()), *GAIN_LIMITS)
-        return np.stack((a, np.zeros(n)), axis=1)
+        return np.clip(np.exp(log_a - log_a.mean()), *GAIN_LIMITS)
 
 
 def _least_squares(

@@ -28,6 +28,13 @@ ROBUST_LEVELS = 1
 """Differences this many times the median difference get half weight in the flow estimate."""
 
 
+def _cauchy(diff: torch.Tensor) -> torch.Tensor:
+    """Cauchy weights ``(N, C, H, W)`` in (0, 1] of differences ``diff``: half at
+    ``ROBUST_SCALE`` times each frame's median absolute difference."""
+    scale = ROBUST_SCALE * diff.abs().flatten(1).median(dim=1).values.clamp(min=1e-3).view(-1, 1, 1, 1)
+    return 1.0 / (1.0 + (diff / scale) ** 2)
+
+
 def _grid(n: int, h: int, w: int, like: torch.Tensor) -> torch.Tensor:
     """Pixel coordinates ``(N, 2, H, W)`` (x, y) of every pixel."""
     ys = torch.arange(h, dtype=like.dtype, device=like.device)
@@ -119,8 +126,7 @@ def refine_shift(
         diff = warped - ref_s
         # Cauchy weights: what moves against the background (a figure walking across a still
         # shot, dirt) barely pulls the frame's shift
-        scale = ROBUST_SCALE * diff.abs().flatten(1).median(dim=1).values.clamp(min=1e-3).view(-1, 1, 1, 1)
-        weight = inner / (1.0 + (diff / scale) ** 2)
+        weight = inner * _cauchy(diff)
         diff = diff * weight
         gx, gy = gx * weight, gy * weight
         a11, a12, a22 = (gx * gx).sum((1, 2, 3)), (gx * gy).sum((1, 2, 3)), (gy * gy).sum((1, 2, 3))
@@ -157,12 +163,7 @@ def _lucas_kanade(
         gx, gy = gradients(0.5 * (warped + ref))
         diff = warped - ref
         # Cauchy weights: dirt, scratches and occlusions (large differences) barely pull the flow
-        weight = torch.ones_like(diff)
-        if robust:
-            scale = ROBUST_SCALE * diff.abs().flatten(1).median(dim=1).values.clamp(min=1e-3).view(
-                -1, 1, 1, 1
-            )
-            weight = 1.0 / (1.0 + (diff / scale) ** 2)
+        weight = _cauchy(diff) if robust else torch.ones_like(diff)
         gx, gy = gx * weight, gy * weight
         products = torch.cat(
             (gx * gx / weight, gx * gy / weight, gy * gy / weight, gx * diff, gy * diff), dim=1

@@ -20,7 +20,7 @@ Only per-cell sums are kept, so memory does not depend on the clip's length.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import product
 
 import numpy as np
@@ -62,11 +62,10 @@ def rho(height: int, width: int, like: torch.Tensor | None = None) -> torch.Tens
     return value[None, None]
 
 
-def _exponents() -> list[tuple[int, int]]:
-    """Exponent pairs ``(i, j)`` of the even terms ``u^i v^j``, degree 2 .. ``DEGREE``."""
-    return [
-        (i, j) for i, j in product(range(DEGREE + 1), repeat=2) if 0 < i + j <= DEGREE and (i + j) % 2 == 0
-    ]
+EXPONENTS = tuple(
+    (i, j) for i, j in product(range(DEGREE + 1), repeat=2) if 0 < i + j <= DEGREE and (i + j) % 2 == 0
+)
+"""Exponent pairs ``(i, j)`` of the falloff's even terms ``u^i v^j``, degree 2 .. ``DEGREE``."""
 
 
 def _coordinates(height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -79,21 +78,20 @@ def _coordinates(height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
 @dataclass(frozen=True)
 class Vignette:
     """``log V(u, v) = sum c_ij u^i v^j - peak``, ``(u, v)`` normalised (``-1 .. 1`` across the
-    frame); ``coefficients`` in the order of the exponent pairs of degree 1 .. ``DEGREE``, empty
+    frame); ``coefficients`` in the order of :data:`EXPONENTS`, empty
     for no falloff. ``frames`` frames supported the fit, in which it explained a share
     ``explained`` of the log-brightness gradients."""
 
     coefficients: tuple[float, ...] = ()
     frames: int = 0
     explained: float = 0.0
-    exponents: tuple[tuple[int, int], ...] = field(default_factory=lambda: tuple(_exponents()))
 
     def log_gain(self, height: int, width: int) -> np.ndarray:
         """``log V`` ``(H, W)`` float64, at most 0."""
         if not self.coefficients:
             return np.zeros((height, width))
         u, v = _coordinates(height, width)
-        value = sum(c * u**i * v**j for c, (i, j) in zip(self.coefficients, self.exponents, strict=True))
+        value = sum(c * u**i * v**j for c, (i, j) in zip(self.coefficients, EXPONENTS, strict=True))
         return value - value.max()
 
     def gain(self, height: int, width: int, like: torch.Tensor | None = None) -> torch.Tensor:
@@ -104,9 +102,20 @@ class Vignette:
         return value[None, None]
 
 
-def _grid_size(height: int, width: int) -> tuple[int, int]:
+def cell_picture(frame: torch.Tensor) -> np.ndarray:
+    """The frame ``(1, 1, H, W)`` in [0, 1] lightly blurred and averaged into ``GRID`` cells
+    across its longer side: ``(h, w)`` float64, what the first pass keeps of a frame's light."""
+    height, width = frame.shape[-2:]
     longer = max(height, width)
-    return max(round(GRID * height / longer), 4), max(round(GRID * width / longer), 4)
+    size = max(round(GRID * height / longer), 4), max(round(GRID * width / longer), 4)
+    return F.interpolate(blur(frame, 1.0), size=size, mode="area")[0, 0].double().numpy()
+
+
+def cauchy_weights(residual: np.ndarray, floor: float) -> np.ndarray:
+    """Reweighting of a robust fit: 1 for a residual near 0, 1/2 at two robust standard
+    deviations (from the median absolute residual, at least ``floor``)."""
+    scale = 1.4826 * np.median(np.abs(residual)) + floor
+    return 1.0 / (1.0 + (residual / (2.0 * scale)) ** 2)
 
 
 class VignetteFit:
@@ -118,10 +127,9 @@ class VignetteFit:
         self._weight: np.ndarray | None = None  # (h, w)
         self.frames = 0
 
-    def add(self, frame: torch.Tensor) -> None:
-        """One frame ``(1, 1, H, W)`` in [0, 1]."""
-        h, w = _grid_size(*frame.shape[-2:])
-        cells = F.interpolate(blur(frame, 1.0), size=(h, w), mode="area")[0, 0].double().numpy()
+    def add(self, cells: np.ndarray) -> None:
+        """One frame's :func:`cell_picture` ``(h, w)``."""
+        h, w = cells.shape
         usable = (cells > DARK) & (cells < BRIGHT)
         log = np.log(np.clip(cells, DARK, 1.0))
         # central differences per unit of normalised coordinate (a cell is 2 / w of it across)
@@ -150,7 +158,7 @@ class VignetteFit:
             return Vignette()
         mean = self._weighted[:, present] / self._weight[present]
         u, v = (c[present] for c in _coordinates(h, w))
-        exponents = _exponents()
+        exponents = EXPONENTS
         du = np.stack([i * u ** max(i - 1, 0) * v**j for i, j in exponents], axis=1)
         dv = np.stack([j * u**i * v ** max(j - 1, 0) for i, j in exponents], axis=1)
         design = np.concatenate((du, dv))
@@ -160,9 +168,7 @@ class VignetteFit:
         for _ in range(6):  # iteratively reweighted: cells that stay on an edge drop out
             a = design * robust[:, None]
             coefficients = np.linalg.solve(a.T @ design + 1e-3 * np.eye(len(exponents)), a.T @ target)
-            residual = target - design @ coefficients
-            scale = 1.4826 * np.median(np.abs(residual)) + 1e-3
-            robust = 1.0 / (1.0 + (residual / (2.0 * scale)) ** 2)
+            robust = cauchy_weights(target - design @ coefficients, 1e-3)
         # how much of the cells' gradients the falloff explains, against what a picture's own
         # light and shade would lend it
         weight = np.concatenate((self._weight[present], self._weight[present]))

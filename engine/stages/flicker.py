@@ -54,13 +54,12 @@ def deflicker(
     how much frame ``j + k`` counts (0 outside the clip or the shot); ``shifts``
     ``(T - 2R, 2R + 1, 2)``: how far the content moved from frame ``j + R`` to ``j + k`` along
     the camera path. ``falloff`` ``(1, 1, H, W)`` in (0, 1] is the film's static vignette
-    (:mod:`engine.vignette`), divided out first; ``exposure`` ``(T, 2)`` each frame's gain and
-    offset against its shot's level (:mod:`engine.exposure`), taken out next. ``strength`` in
+    (:mod:`engine.vignette`), divided out first; ``exposure`` ``(T,)`` each frame's gain against
+    its shot's level (:mod:`engine.exposure`), taken out next. ``strength`` in
     [0, 1] blends toward the correction. Returns ``(T - 2R, 1, H, W)`` in [0, 1].
     """
     original = frames
-    gain, offset = exposure[:, 0].view(-1, 1, 1, 1), exposure[:, 1].view(-1, 1, 1, 1)
-    frames = (frames / falloff - offset) / gain
+    frames = frames / falloff / exposure.view(-1, 1, 1, 1)
     h, w = frames.shape[-2:]
     n, k = weights.shape
     radius = (k - 1) // 2
