@@ -17,11 +17,13 @@ import torch.nn.functional as F
 from scipy.signal import savgol_filter
 
 from engine.exposure import ExposureFit
-from engine.motion import blur, phase_correlate, refine_shift, translate
+from engine.motion import blur, phase_peaks, refine_shift, translate
 from engine.vignette import Vignette, VignetteFit, cell_picture
 
 CUT_CORRELATION = 0.5
 """Below this correlation of two aligned, downsized frames, a new shot has begun."""
+PEAKS = 3
+"""Phase correlation peaks tried as each frame's shift from the previous one."""
 WEAVE_HALF_WINDOW = 12
 """Half the Savitzky-Golay window (frames) that separates weave from the camera move, at
 strength 1."""
@@ -67,13 +69,15 @@ def _best_shift(
     previous: torch.Tensor, current: torch.Tensor, last: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The shift ``(1, 2)`` from ``previous`` to ``current`` (``(1, 1, H, W)``) and ``current``
-    moved back by it: phase correlation's peak, or the step before if that aligns the frames
-    better (a repeating pattern, or a large figure moving on its own, can give a false peak)."""
+    moved back by it. Each of :data:`PEAKS` phase correlation peaks, the step before and no
+    shift at all is refined, and the one that leaves the least squared difference wins: a
+    repeating pattern, or a large figure moving across a still shot, can give the highest
+    peak, while the whole frame is aligned only by the true move."""
     best: tuple[float, torch.Tensor, torch.Tensor] | None = None
-    for start in (phase_correlate(previous, current)[0], last):
-        shift = refine_shift(previous, current, start)
+    for start in (*phase_peaks(previous, current, PEAKS), last[0], torch.zeros_like(last[0])):
+        shift = refine_shift(previous, current, start[None])
         aligned = translate(current, -shift, mode="bilinear")
-        mismatch = float((aligned - previous)[..., 8:-8, 8:-8].abs().median())
+        mismatch = float((aligned - previous)[..., 8:-8, 8:-8].square().mean())
         if best is None or mismatch < best[0]:
             best = (mismatch, shift, aligned)
     assert best is not None

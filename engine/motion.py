@@ -90,15 +90,37 @@ def _parabola(left: torch.Tensor, centre: torch.Tensor, right: torch.Tensor) -> 
     return offset.clamp(-0.5, 0.5)
 
 
-def phase_correlate(ref: torch.Tensor, mov: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """The global shift ``(N, 2)`` ``(dx, dy)`` in pixels with ``mov(x + d) ≈ ref(x)``, to a
-    tenth of a pixel, and the correlation peak ``(N,)`` in (0, 1] (near 0: no shared content)."""
-    n, _, h, w = ref.shape
+def _phase_surface(ref: torch.Tensor, mov: torch.Tensor) -> torch.Tensor:
+    """The phase correlation surface ``(N, H, W)`` of ``mov`` against ``ref``: a peak at every
+    shift ``(dx, dy)`` (modulo the frame) by which content moved."""
+    h, w = ref.shape[-2:]
     window = _hann(h, w, ref)
     a = ref[:, 0] - ref[:, 0].mean(dim=(-2, -1), keepdim=True)
     b = mov[:, 0] - mov[:, 0].mean(dim=(-2, -1), keepdim=True)
     spectrum = torch.fft.rfft2(b * window) * torch.conj(torch.fft.rfft2(a * window))
-    surface = torch.fft.irfft2(spectrum / (spectrum.abs() + 1e-9), s=(h, w))
+    return torch.fft.irfft2(spectrum / (spectrum.abs() + 1e-9), s=(h, w))
+
+
+def phase_peaks(ref: torch.Tensor, mov: torch.Tensor, count: int) -> torch.Tensor:
+    """The ``count`` highest local peaks of the phase correlation of one pair (``(1, 1, H,
+    W)``) as whole-pixel shifts ``(count, 2)`` ``(dx, dy)``, highest first: where a frame holds
+    several motions (a figure crossing a still shot, a repeating pattern), each has its peak."""
+    h, w = ref.shape[-2:]
+    surface = _phase_surface(ref, mov)
+    local = F.max_pool2d(F.pad(surface[None], (2, 2, 2, 2), mode="circular"), 5, stride=1)[0]
+    where = (surface == local)[0].nonzero()
+    order = surface[0, where[:, 0], where[:, 1]].argsort(descending=True)[:count]
+    dy, dx = where[order, 0], where[order, 1]
+    dx = torch.where(dx > w // 2, dx - w, dx)
+    dy = torch.where(dy > h // 2, dy - h, dy)
+    return torch.stack((dx, dy), dim=1).to(ref.dtype)
+
+
+def phase_correlate(ref: torch.Tensor, mov: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The global shift ``(N, 2)`` ``(dx, dy)`` in pixels with ``mov(x + d) ≈ ref(x)``, to a
+    tenth of a pixel, and the correlation peak ``(N,)`` in (0, 1] (near 0: no shared content)."""
+    n, _, h, w = ref.shape
+    surface = _phase_surface(ref, mov)
     flat = surface.reshape(n, -1)
     peak, where = flat.max(dim=1)
     py, px = where // w, where % w

@@ -19,7 +19,8 @@ from engine.vignette import rho
 CELL = 8
 """Size of a brightness cell in scan pixels."""
 FIELD_SIGMA = 1.5
-"""Smoothness of the regional gain field, in cells."""
+"""Smoothness of the regional gain field, in cells, at strength 1 and below; a strength ``s``
+above 1 narrows it to ``FIELD_SIGMA / s``, so the field follows finer, more local flicker."""
 GAIN_LIMITS = (0.6, 1.6)
 
 
@@ -56,7 +57,8 @@ def deflicker(
     the camera path. ``falloff`` ``(1, 1, H, W)`` in (0, 1] is the film's static vignette
     (:mod:`engine.vignette`), divided out first; ``exposure`` ``(T,)`` each frame's gain against
     its shot's level (:mod:`engine.exposure`), taken out next. ``strength`` in
-    [0, 1] blends toward the correction. Returns ``(T - 2R, 1, H, W)`` in [0, 1].
+    [0, 2]: up to 1 it blends toward the correction; above 1 the correction is whole and its
+    regional field finer (:data:`FIELD_SIGMA`). Returns ``(T - 2R, 1, H, W)`` in [0, 1].
     """
     original = frames
     frames = frames / falloff / exposure.view(-1, 1, 1, 1)
@@ -77,11 +79,12 @@ def deflicker(
     radial_cells = rho(*cells, like=frames)
     a, c, b = _fit_light(centre, radial_cells, ref, seen)
     levelled = (a + c * radial_cells) * centre + b
-    field = (blur(ref, FIELD_SIGMA) / blur(levelled, FIELD_SIGMA).clamp(min=1e-3)).clamp(*GAIN_LIMITS)
+    sigma = FIELD_SIGMA / max(strength, 1.0)
+    field = (blur(ref, sigma) / blur(levelled, sigma).clamp(min=1e-3)).clamp(*GAIN_LIMITS)
     field = F.interpolate(field, size=(h, w), mode="bilinear", align_corners=False)
     corrected = ((a + c * rho(h, w, like=frames)) * frames[radius : radius + n] + b) * field
     middle = original[radius : radius + n]
-    return (middle + strength * (corrected - middle)).clamp(0.0, 1.0)
+    return (middle + min(strength, 1.0) * (corrected - middle)).clamp(0.0, 1.0)
 
 
 class Deflicker(nn.Module):
@@ -89,7 +92,7 @@ class Deflicker(nn.Module):
 
     def __init__(self, strength: float = 1.0) -> None:
         super().__init__()
-        self.strength = min(max(strength, 0.0), 1.0)
+        self.strength = max(strength, 0.0)
 
     def forward(
         self,

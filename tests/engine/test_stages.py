@@ -71,6 +71,20 @@ def test_flicker_stage_steadies_brightness(clips: dict[str, DefectClip]) -> None
     )
 
 
+def test_flicker_strength_acts_over_its_whole_range(clips: dict[str, DefectClip]) -> None:
+    """Up to 1 the strength blends toward the correction; above 1 (the ``strong`` preset) the
+    regional field is finer: each step along the range steadies the frames further."""
+    clip = clips["flicker"]
+    region = (slice(None), slice(0, 48), slice(0, 48))  # the corner, where the vignette breathes
+
+    def left(strength: float) -> float:
+        after = restore(clip.scan, only("flicker", strength=strength))
+        return flicker_index(after[region], clip.truth[region], 0)
+
+    half, whole, double = left(0.5), left(1.0), left(2.0)
+    assert half > whole > double, (half, whole, double)
+
+
 @pytest.mark.parametrize(("defect", "left"), [("dust", 0.3), ("scratches", 0.5)])
 def test_dust_and_scratch_stages_repair_the_damaged_pixels(
     clips: dict[str, DefectClip], defect: str, left: float
