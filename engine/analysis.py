@@ -70,18 +70,24 @@ def _best_shift(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The shift ``(1, 2)`` from ``previous`` to ``current`` (``(1, 1, H, W)``) and ``current``
     moved back by it. Each of :data:`PEAKS` phase correlation peaks, the step before and no
-    shift at all is refined, and the one that leaves the least squared difference wins: a
-    repeating pattern, or a large figure moving across a still shot, can give the highest
-    peak, while the whole frame is aligned only by the true move."""
-    best: tuple[float, torch.Tensor, torch.Tensor] | None = None
+    shift at all (those a pixel apart or more) is refined, and the one that leaves the least
+    squared difference wins, refined further: a repeating pattern, or a large figure moving
+    across a still shot, can give the highest peak, while the whole frame is aligned only by
+    the true move."""
+    starts: list[torch.Tensor] = []
     for start in (*phase_peaks(previous, current, PEAKS), last[0], torch.zeros_like(last[0])):
-        shift = refine_shift(previous, current, start[None])
+        if all(float((start - s).abs().max()) >= 1.0 for s in starts):
+            starts.append(start)
+    best: tuple[float, torch.Tensor] | None = None
+    for start in starts:
+        shift = refine_shift(previous, current, start[None], iterations=2)
         aligned = translate(current, -shift, mode="bilinear")
         mismatch = float((aligned - previous)[..., 8:-8, 8:-8].square().mean())
         if best is None or mismatch < best[0]:
-            best = (mismatch, shift, aligned)
+            best = (mismatch, shift)
     assert best is not None
-    return best[1], best[2]
+    shift = refine_shift(previous, current, best[1], iterations=2)
+    return shift, translate(current, -shift, mode="bilinear")
 
 
 def measure_steps(
