@@ -23,9 +23,9 @@ def blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
 
 
 ROBUST_SCALE = 1.5
+"""Differences this many times the median difference get half weight in the flow estimate."""
 ROBUST_LEVELS = 1
 """Pyramid levels (0 the frame's own size) on which a robust flow discounts large differences."""
-"""Differences this many times the median difference get half weight in the flow estimate."""
 
 
 def _cauchy(diff: torch.Tensor) -> torch.Tensor:
