@@ -24,6 +24,14 @@ CUT_CORRELATION = 0.5
 """Below this correlation of two aligned, downsized frames, a new shot has begun."""
 PEAKS = 3
 """Phase correlation peaks tried as each frame's shift from the previous one."""
+MISMATCH_SCALE = 3.0
+"""A pixel's difference this many robust standard deviations (of the best candidate's) counts
+half in the mismatch that chooses between candidate shifts."""
+MISMATCH_FLOOR = 0.01
+"""The least mismatch scale (of full scale): a few 8-bit levels."""
+MISMATCH_TIE = 0.1
+"""Candidates whose mismatch is within this share of the least are told apart by their squared
+difference."""
 WEAVE_HALF_WINDOW = 12
 """Half the Savitzky-Golay window (frames) that separates weave from the camera move, at
 strength 1."""
@@ -70,23 +78,29 @@ def _best_shift(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The shift ``(1, 2)`` from ``previous`` to ``current`` (``(1, 1, H, W)``) and ``current``
     moved back by it. Each of :data:`PEAKS` phase correlation peaks, the step before and no
-    shift at all (those a pixel apart or more) is refined, and the one that leaves the least
-    squared difference wins, refined further: a repeating pattern, or a large figure moving
-    across a still shot, can give the highest peak, while the whole frame is aligned only by
-    the true move."""
+    shift at all (those a pixel apart or more) is refined, and the one that leaves the fewest
+    pixels mismatched wins, refined further: a repeating pattern, or a large figure moving
+    across a still shot, can give the highest peak or align the most contrast, while most of
+    the frame is aligned only by the camera's move."""
     starts: list[torch.Tensor] = []
     for start in (*phase_peaks(previous, current, PEAKS), last[0], torch.zeros_like(last[0])):
         if all(float((start - s).abs().max()) >= 1.0 for s in starts):
             starts.append(start)
-    best: tuple[float, torch.Tensor] | None = None
+    shifts, differences = [], []
     for start in starts:
         shift = refine_shift(previous, current, start[None], iterations=2)
-        aligned = translate(current, -shift, mode="bilinear")
-        mismatch = float((aligned - previous)[..., 8:-8, 8:-8].square().mean())
-        if best is None or mismatch < best[0]:
-            best = (mismatch, shift)
-    assert best is not None
-    shift = refine_shift(previous, current, best[1], iterations=2)
+        shifts.append(shift)
+        differences.append((translate(current, -shift, mode="bilinear") - previous)[..., 8:-8, 8:-8])
+    # a bounded loss: each pixel counts at most once, so the move shared by most of the frame
+    # wins, not the one that aligns the most contrast (a bright figure on a dark still ground)
+    typical = min(float(d.abs().median()) for d in differences)
+    scale = max(MISMATCH_SCALE * 1.4826 * typical, MISMATCH_FLOOR) ** 2
+    losses = [float((d.square() / (d.square() + scale)).mean()) for d in differences]
+    # near-ties (a clean, sharp picture mismatches at its edges under any sub-pixel error) go
+    # to the least squared difference
+    close = [i for i, loss in enumerate(losses) if loss <= (1.0 + MISMATCH_TIE) * min(losses)]
+    chosen = min(close, key=lambda i: float(differences[i].square().mean()))
+    shift = refine_shift(previous, current, shifts[chosen], iterations=2)
     return shift, translate(current, -shift, mode="bilinear")
 
 

@@ -40,14 +40,19 @@ DRIFT_SIGMA = 6.0
 
 
 def _pair(later: np.ndarray, earlier: np.ndarray) -> float | None:
-    """Robust ``log A`` with ``later ≈ A * earlier`` over cells usable in both: the median log
-    ratio, then reweighted (whatever moved or changed between the two drops out)."""
+    """Robust ``log A`` with ``later ≈ A * earlier`` over cells usable in both: the middle of
+    the densest cluster of log ratios, then reweighted (whatever moved or changed between the
+    two drops out)."""
     ok = np.isfinite(later) & np.isfinite(earlier) & (earlier > DARK) & (earlier < BRIGHT)
     ok &= (later > DARK) & (later < BRIGHT)
     if ok.sum() < MIN_CELLS:
         return None
-    ratio = np.log(later[ok]) - np.log(earlier[ok])
-    estimate = float(np.median(ratio))
+    ratio = np.sort(np.log(later[ok]) - np.log(earlier[ok]))
+    # the densest window of width 2 * AGREE: where the still part of the picture agrees (what
+    # moved spreads its ratios out, however much of the frame it covers)
+    ends = np.searchsorted(ratio, ratio + 2 * AGREE, side="right")
+    first = int(np.argmax(ends - np.arange(len(ratio))))
+    estimate = float(np.median(ratio[first : ends[first]]))
     for _ in range(3):
         weight = cauchy_weights(ratio - estimate, 5e-3)
         estimate = float((weight * ratio).sum() / weight.sum())

@@ -28,11 +28,19 @@ ROBUST_LEVELS = 1
 """Pyramid levels (0 the frame's own size) on which a robust flow discounts large differences."""
 
 
-def _cauchy(diff: torch.Tensor) -> torch.Tensor:
-    """Cauchy weights ``(N, C, H, W)`` in (0, 1] of differences ``diff``: half at
-    ``ROBUST_SCALE`` times each frame's median absolute difference."""
-    scale = ROBUST_SCALE * diff.abs().flatten(1).median(dim=1).values.clamp(min=1e-3).view(-1, 1, 1, 1)
-    return 1.0 / (1.0 + (diff / scale) ** 2)
+def cauchy(
+    diff: torch.Tensor, mask: torch.Tensor | None = None, scale: float = ROBUST_SCALE, floor: float = 1e-3
+) -> torch.Tensor:
+    """Cauchy weights ``(N, C, H, W)`` in (0, 1] of differences ``diff``: half at ``scale``
+    times each frame's median absolute difference (over the pixels where ``mask``, of the same
+    shape, is set; that median at least ``floor``)."""
+    values = diff.abs().flatten(1)
+    if mask is None:
+        typical = values.median(dim=1).values.clamp(min=floor)
+    else:
+        masked = torch.where(mask.flatten(1) > 0, values, torch.nan)
+        typical = masked.nanmedian(dim=1).values.nan_to_num(floor).clamp(min=floor)
+    return 1.0 / (1.0 + (diff / (scale * typical.view(-1, 1, 1, 1))) ** 2)
 
 
 def _grid(n: int, h: int, w: int, like: torch.Tensor) -> torch.Tensor:
@@ -148,7 +156,7 @@ def refine_shift(
         diff = warped - ref_s
         # Cauchy weights: what moves against the background (a figure walking across a still
         # shot, dirt) barely pulls the frame's shift
-        weight = inner * _cauchy(diff)
+        weight = inner * cauchy(diff)
         diff = diff * weight
         gx, gy = gx * weight, gy * weight
         a11, a12, a22 = (gx * gx).sum((1, 2, 3)), (gx * gy).sum((1, 2, 3)), (gy * gy).sum((1, 2, 3))
@@ -185,7 +193,7 @@ def _lucas_kanade(
         gx, gy = gradients(0.5 * (warped + ref))
         diff = warped - ref
         # Cauchy weights: dirt, scratches and occlusions (large differences) barely pull the flow
-        weight = _cauchy(diff) if robust else torch.ones_like(diff)
+        weight = cauchy(diff) if robust else torch.ones_like(diff)
         gx, gy = gx * weight, gy * weight
         products = torch.cat(
             (gx * gx / weight, gx * gy / weight, gy * gy / weight, gx * diff, gy * diff), dim=1

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from engine.motion import blur, inside, warp
+from engine.motion import blur, cauchy, inside, warp
 from engine.vignette import rho
 
 CELL = 8
@@ -22,23 +22,47 @@ FIELD_SIGMA = 1.5
 """Smoothness of the regional gain field, in cells, at strength 1 and below; a strength ``s``
 above 1 narrows it to ``FIELD_SIGMA / s``, so the field follows finer, more local flicker."""
 GAIN_LIMITS = (0.6, 1.6)
+FIT_ITERATIONS = 3
+"""Reweightings of the per-frame light fit."""
+ROBUST_SCALE = 3.0
+"""A cell this many times the frame's median misfit counts half."""
+LEVEL_FLOOR = 2.0 / 255.0
+"""The least typical misfit assumed: about what an 8-bit scan can resolve."""
 
 
 def _fit_light(
     m: torch.Tensor, radial: torch.Tensor, ref: torch.Tensor, weight: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Weighted least squares ``(a, c, b)``, each ``(N, 1, 1, 1)``, with
+    """Robust weighted least squares ``(a, c, b)``, each ``(N, 1, 1, 1)``, with
     ``(a + c * radial) * m + b ≈ ref``: a gain, a radial gain (a breathing vignette) and an
-    offset per frame. ``radial`` is ``(1, 1, h, w)``."""
+    offset per frame. ``radial`` is ``(1, 1, h, w)``. Cells far off the fit (a figure that
+    moved: the neighbours show something else there) are reweighted away."""
     features = torch.stack((m, radial.expand_as(m) * m, torch.ones_like(m)), dim=-1).flatten(
         1, 3
     )  # (N, P, 3)
-    w = weight.flatten(1).unsqueeze(-1)
-    normal = (features * w).transpose(1, 2) @ features + 1e-6 * torch.eye(3, dtype=m.dtype, device=m.device)
-    target = (features * w).transpose(1, 2) @ ref.flatten(1).unsqueeze(-1)
-    a, c, b = torch.linalg.solve(normal, target).unbind(dim=1)
+    target = ref.flatten(1).unsqueeze(-1)
+    robust = torch.ones_like(weight)
+    for _ in range(FIT_ITERATIONS):
+        w = (weight * robust).flatten(1).unsqueeze(-1)
+        normal = (features * w).transpose(1, 2) @ features + 1e-6 * torch.eye(
+            3, dtype=m.dtype, device=m.device
+        )
+        solution = torch.linalg.solve(normal, (features * w).transpose(1, 2) @ target)  # (N, 3, 1)
+        robust = cauchy((features @ solution - target).view_as(m), weight, ROBUST_SCALE, LEVEL_FLOOR)
+    a, c, b = solution.unbind(dim=1)
     view = (-1, 1, 1, 1)
     return a.view(view).clamp(*GAIN_LIMITS), c.view(view).clamp(-0.5, 0.5), b.view(view).clamp(-0.3, 0.3)
+
+
+def _regional_field(
+    ref: torch.Tensor, levelled: torch.Tensor, seen: torch.Tensor, sigma: float
+) -> torch.Tensor:
+    """The smooth gain ``(N, 1, h, w)`` that takes ``levelled`` to ``ref`` (cells), by
+    normalised convolution of their ratio: cells whose ratio stands out from the frame's
+    (something moved there, where flicker is smooth) count little."""
+    ratio = (ref / levelled.clamp(min=1e-3)).clamp(*GAIN_LIMITS)
+    weight = seen * cauchy(ratio - 1.0, seen, ROBUST_SCALE, LEVEL_FLOOR)
+    return (blur(weight * ratio, sigma) + 1e-3) / (blur(weight, sigma) + 1e-3)
 
 
 def deflicker(
@@ -80,7 +104,7 @@ def deflicker(
     a, c, b = _fit_light(centre, radial_cells, ref, seen)
     levelled = (a + c * radial_cells) * centre + b
     sigma = FIELD_SIGMA / max(strength, 1.0)
-    field = (blur(ref, sigma) / blur(levelled, sigma).clamp(min=1e-3)).clamp(*GAIN_LIMITS)
+    field = _regional_field(ref, levelled, seen, sigma).clamp(*GAIN_LIMITS)
     field = F.interpolate(field, size=(h, w), mode="bilinear", align_corners=False)
     corrected = ((a + c * rho(h, w, like=frames)) * frames[radius : radius + n] + b) * field
     middle = original[radius : radius + n]

@@ -13,7 +13,7 @@ from scipy.ndimage import gaussian_filter
 
 from content.demo.degrade import DegradationParams, FilmDegrader, luma, vignette_gain
 from content.media import LOSSLESS, VideoWriter
-from tests.engine.clips import FPS, NONE, only, restore
+from tests.engine.clips import FPS, NONE, make_clip, only, restore
 
 SIZE = (256, 192)
 CARD = 0.55
@@ -73,3 +73,26 @@ def test_slow_exposure_drift_on_a_still_shot_comes_back_to_the_shots_level(tmp_p
     scanned = np.log(gains)
     assert level.std() < 0.3 * (scanned - scanned.mean()).std(), (level.std(), scanned.std())
     assert abs(float(level.mean() - scanned.mean())) < 0.02, "the level is the shot's own, not moved"
+
+
+def test_a_bright_figure_crossing_a_dark_still_shot_moves_neither_the_camera_nor_the_exposure(
+    tmp_path: Path,
+) -> None:
+    """The launch pad at night, locked off, with the cat's head walking across it: the figure
+    holds most of the frame's contrast, but the camera is what holds most of the frame, and the
+    figure's light is not the film's exposure."""
+    from content.demo.source import Actor, CameraPose, ObjectPose, Shot
+    from engine.analysis import measure_steps
+    from engine.scan import Scan
+
+    still = CameraPose(0.5, 0.52, 0.8)
+    walk = Actor("cat-head", ObjectPose(0.14, 0.6, 0, 0.4), ObjectPose(0.86, 0.6, 0, 0.4))
+    clip = make_clip(tmp_path, "clean", shot=Shot("rocket", 40, still, still, (walk,)))
+    steps, shots, _, exposure = measure_steps(Scan(clip.scan).frames())
+    assert (shots == 0).all()
+    assert np.abs(steps).max() < 0.25, (
+        f"the still camera was seen to move by up to {np.abs(steps).max():.2f} px"
+    )
+    assert np.abs(np.log(exposure)).max() < 0.01, (
+        f"exposure drift seen on a clean film: {exposure.min():.3f} .. {exposure.max():.3f}"
+    )
