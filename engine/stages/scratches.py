@@ -6,8 +6,9 @@ A scratch is found by what it is, with or without camera motion:
   :data:`GAPS` (so lines from under a pixel to about three pixels wide), whose two sides are
   alike. A picture's edge (a rocket's flank) is a step: its sides differ by as much as the peak.
 - **over nearly the full frame height**: the ridge shows, with its sign and that shape, in
-  :data:`PERSISTENCE` of the :data:`BANDS` bands of rows; its strength is their median, so an
-  edge crossing the line does not set it.
+  :data:`PERSISTENCE` of the :data:`BANDS` bands of rows, and in each third of the height; its
+  strength is their median, so an edge crossing the line does not set it. Its sides differ by
+  chance, not always the same way (:data:`SIDE_BIAS`): that is an object's outline.
 - **see-through**: a scratch adds light or blends toward a level, so the picture's texture
   continues through it (:func:`transmission`); a thin object of the scene (a pole) hides the
   texture behind it. Where the ground is too plain to tell, the line counts as a scratch.
@@ -34,10 +35,20 @@ and 3 pixels."""
 BANDS = 12
 """Row bands a line must show in; it is kept where it shows in ``PERSISTENCE`` of them."""
 PERSISTENCE = 0.75
+THIRD_SUPPORT = 0.5
+"""The least share of the bands, in each third of the frame's height, that must show the line."""
 BAND_SIGMAS = 1.5
 """How far above the band's typical column a line must stand in a band that shows it."""
 SYMMETRY = 1.0
 """Most a band's difference between the two sides may be, as a share of its peak."""
+SIDE_BIAS = 0.35
+"""Most the median over the bands of that difference, signed, may be as a share of the line's
+strength: a scratch crosses the picture, so its sides differ one way in one band and the other
+way in the next; the outline of a tall object (a rocket's dark flank, sky on one side and hull
+on the other) is the same step with a ridge on it all the way down."""
+LEVEL_FLOOR = 0.5 / 255.0
+"""The least typical ridge assumed (of full scale): on a scan with no grain the picture's own
+columns are all but flat, and any faint vertical would otherwise stand out by many of them."""
 THRESHOLD_SIGMAS = 6.0
 """How far above the frame's typical column a line must stand, at strength 1."""
 TEXTURE_SIGMA = 8.0
@@ -67,7 +78,8 @@ def line_strength(frames: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """For each gap of :data:`GAPS`, each column's line: ``frames`` ``(N, 1, H, W)`` ->
     ``strength`` ``(N, G, W)``, the median over the bands of rows of the second difference
     (positive for a bright line, in units of the frames' values), and ``support`` ``(N, G, W)``,
-    the share of bands that show a symmetric ridge of that sign standing out of the band."""
+    the share of bands that show a symmetric ridge of that sign standing out of the band (0
+    where a third of the height lacks it, or where its sides differ one way throughout)."""
     w = frames.shape[-1]
     strengths, supports = [], []
     for gap in GAPS:
@@ -75,14 +87,21 @@ def line_strength(frames: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         ridge = F.adaptive_avg_pool2d(frames - 0.5 * (left + right), (BANDS, w))[:, 0]
         step = F.adaptive_avg_pool2d(0.5 * (right - left), (BANDS, w))[:, 0]
         strength = ridge.median(dim=1).values  # (N, W)
-        typical = 1.4826 * ridge.abs().median(dim=2, keepdim=True).values  # (N, BANDS, 1)
+        typical = 1.4826 * ridge.abs().median(dim=2, keepdim=True).values.clamp(
+            min=LEVEL_FLOOR
+        )  # (N, BANDS, 1)
         agree = (
             (torch.sign(ridge) == torch.sign(strength[:, None]))
             & (ridge.abs() > BAND_SIGMAS * typical)
             & (step.abs() < SYMMETRY * ridge.abs())
         )
+        one_sided = step.median(dim=1).values.abs() >= SIDE_BIAS * strength.abs()  # (N, W)
+        shown = agree.to(frames.dtype)
+        # from the top of the frame to the bottom: a tall object standing in the frame (a rocket
+        # on its pad) leaves the sky above it without the line
+        thirds = shown.view(shown.shape[0], 3, BANDS // 3, w).mean(dim=2).min(dim=1).values
         strengths.append(strength)
-        supports.append(agree.to(frames.dtype).mean(dim=1))
+        supports.append(shown.mean(dim=1) * ~one_sided * (thirds >= THIRD_SUPPORT))
     return torch.stack(strengths, dim=1), torch.stack(supports, dim=1)
 
 
@@ -126,7 +145,7 @@ def find_lines(
     ``(N, G, W)``, every column's line strength (:func:`line_strength`)."""
     line, support = line_strength(frames)
     share, judged = transmission(frames)
-    sigma = 1.4826 * line.abs().median(dim=2, keepdim=True).values.clamp(min=1e-4)  # (N, G, 1)
+    sigma = 1.4826 * line.abs().median(dim=2, keepdim=True).values.clamp(min=LEVEL_FLOOR)  # (N, G, 1)
     score = line.abs() / sigma
     score = score * (support >= PERSISTENCE) * (~judged | (share >= SEE_THROUGH))
     best, gap = score.max(dim=1)  # (N, W)
