@@ -48,6 +48,21 @@ CHROMA_BLUR = 1.0
 STAGE_NAMES = ("scan", "weave", "flicker", "dust", "scratches", "grain", "upscale")
 
 
+WINDOW_PIXELS = 13_000_000
+"""Scan pixels of the output frames restored at once: 16 frames of 720x540 or 1280x720, 4 of
+2K (2048x1556), 1 of 4K. What a part holds grows with it (its flows, neighbours, context)."""
+
+
+def part_frames(core: int, pixels: int) -> int:
+    """How many of a window's ``core`` output frames of ``pixels`` scan pixels each to restore
+    at once: the most that fit :data:`WINDOW_PIXELS`, halving from ``core`` (so every part of
+    every window has the same shape, which a compiled module needs), at least 1."""
+    step = core
+    while step > 1 and step * pixels > WINDOW_PIXELS and core % (step // 2) == 0:
+        step //= 2
+    return step
+
+
 @dataclass
 class WindowResult:
     """Restored frames ``first .. first + len(restored) - 1``: ``restored`` ``(C, H', W')``
@@ -96,7 +111,27 @@ class Restorer:
         frames, given ``frames`` ``(C + 2 * MARGIN, H, W)`` ``uint8`` (or RGB ``(..., H, W, 3)``
         for a colour scan: the stages restore its luma, and its chroma is stabilised with it,
         smoothed and scaled; the restored frames are then RGB too): frames ``first - MARGIN``
-        onward, with indices outside the clip filled by any frame (they count for nothing)."""
+        onward, with indices outside the clip filled by any frame (they count for nothing).
+
+        Large frames are restored a few at a time (:func:`part_frames`), each part with its own
+        context: every output frame sees the same neighbours either way, so the result is the
+        same, and the memory held stays near that of a window of 1080p frames."""
+        core = frames.shape[0] - 2 * MARGIN
+        step = part_frames(core, frames.shape[1] * frames.shape[2])
+        parts = [
+            self._part(frames[j : j + step + 2 * MARGIN], first + j, motion, keep_stages)
+            for j in range(0, core, step)
+        ]
+        if len(parts) == 1:
+            return parts[0]
+        return WindowResult(
+            first,
+            np.concatenate([p.restored for p in parts]),
+            {name: np.concatenate([p.stages[name] for p in parts]) for name in parts[0].stages},
+        )
+
+    def _part(self, frames: np.ndarray, first: int, motion: ClipMotion, keep_stages: bool) -> WindowResult:
+        """:meth:`window` for one part: ``frames`` ``(C + 2 * MARGIN, ...)``."""
         t = frames.shape[0]
         core = t - 2 * MARGIN
         plan = plan_window(

@@ -18,6 +18,8 @@ from engine.vignette import rho
 
 CELL = 8
 """Size of a brightness cell in scan pixels."""
+SUBCELLS = 2
+"""Steps per cell side on which the neighbours are moved before their cells are compared."""
 FIELD_SIGMA = 1.5
 """Smoothness of the regional gain field, in cells, at strength 1 and below; a strength ``s``
 above 1 narrows it to ``FIELD_SIGMA / s``, so the field follows finer, more local flicker."""
@@ -90,11 +92,15 @@ def deflicker(
     n, k = weights.shape
     radius = (k - 1) // 2
     cells = (max(h // CELL, 1), max(w // CELL, 1))
-    m = F.interpolate(frames, size=cells, mode="area")
+    # the neighbours are moved on a grid of SUBCELLS per cell, not at full size: only their
+    # cells are compared, and the window's memory then does not grow with the frame's size
+    fine = F.interpolate(frames, size=(cells[0] * SUBCELLS, cells[1] * SUBCELLS), mode="area")
+    m = F.avg_pool2d(fine, SUBCELLS)
     index = torch.arange(n, device=frames.device)[:, None] + torch.arange(k, device=frames.device)[None, :]
-    flow = shifts.reshape(n * k, 2, 1, 1).expand(n * k, 2, h, w)
-    aligned = F.interpolate(warp(frames[index.flatten()], flow), size=cells, mode="area").view(n, k, *cells)
-    coverage = F.interpolate(inside(flow, margin=0.0), size=cells, mode="area").view(n, k, *cells)
+    to_fine = torch.tensor([fine.shape[-1] / w, fine.shape[-2] / h], dtype=frames.dtype, device=frames.device)
+    flow = (shifts.reshape(n * k, 2) * to_fine).view(n * k, 2, 1, 1).expand(n * k, 2, *fine.shape[-2:])
+    aligned = F.avg_pool2d(warp(fine[index.flatten()], flow), SUBCELLS).view(n, k, *cells)
+    coverage = F.avg_pool2d(inside(flow, margin=0.0), SUBCELLS).view(n, k, *cells)
     cover = (coverage > 0.99).to(frames.dtype) * weights.view(n, k, 1, 1)
     centre = m[radius : radius + n]
     ref = (aligned * cover).sum(dim=1, keepdim=True) / cover.sum(dim=1, keepdim=True).clamp(min=1e-6)

@@ -47,3 +47,28 @@ def test_no_brightness_jump_at_boundaries(aged: Path) -> None:
     steps = np.abs(np.diff(means))
     boundary = steps[[15, 31]]
     assert boundary.max() <= 2 * np.median(steps) + 0.5
+
+
+def test_large_frames_are_restored_a_few_at_a_time() -> None:
+    """What one part of a window holds: all of a window of 720x540 scans, a quarter of one of
+    2K scans, one frame at a time at 4K; always a whole share of the window."""
+    from engine.pipeline import part_frames
+
+    assert part_frames(16, 720 * 540) == 16
+    assert part_frames(16, 2048 * 1556) == 4
+    assert part_frames(16, 4096 * 3112) == 1
+    assert all(16 % part_frames(16, pixels) == 0 for pixels in range(10_000, 20_000_000, 97_001))
+
+
+def test_restoring_a_window_in_parts_changes_no_frame(aged: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A budget of two frames' pixels splits every window into parts of 2: the clip is the
+    same as when each window is restored whole."""
+    import engine.pipeline
+
+    whole = restored(aged, 16)
+    height, width = whole.shape[1:]
+    monkeypatch.setattr(engine.pipeline, "WINDOW_PIXELS", 2 * height * width)
+    assert engine.pipeline.part_frames(16, height * width) == 2
+    parts = restored(aged, 16)
+    assert np.abs(whole - parts).max() <= 1  # float reassociation may round one level differently
+    assert (whole != parts).mean() < 0.001
