@@ -18,8 +18,9 @@ from engine.vignette import rho
 
 CELL = 8
 """Size of a brightness cell in scan pixels."""
-SUBCELLS = 2
-"""Steps per cell side on which the neighbours are moved before their cells are compared."""
+SUBCELLS = 4
+"""Steps per cell side on which the neighbours are moved before their cells are compared (a
+grid of 2 pixels)."""
 FIELD_SIGMA = 1.5
 """Smoothness of the regional gain field, in cells, at strength 1 and below; a strength ``s``
 above 1 narrows it to ``FIELD_SIGMA / s``, so the field follows finer, more local flicker."""

@@ -23,6 +23,8 @@ its strength may vary along the line and the picture's texture through it stays.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -136,6 +138,16 @@ def transmission(frames: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.stack(shares, dim=1), torch.stack(judged, dim=1)
 
 
+def _frame_by_frame(
+    measure: Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]], frames: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``measure`` (:func:`line_strength` or :func:`transmission`) of ``frames`` ``(N, 1, H,
+    W)``, one frame at a time: its answers are per column, small, but its working planes for a
+    window of 2K frames would take gigabytes."""
+    parts = [measure(frame) for frame in frames.split(1)]
+    return torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
+
+
 def find_lines(
     frames: torch.Tensor, strength: float = 1.0
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -143,8 +155,8 @@ def find_lines(
     ``(N, W)`` bool, a column holding the middle of a tall, narrow, symmetric, see-through ridge;
     ``gap`` ``(N, W)`` long, the index into :data:`GAPS` it shows best at; ``line``
     ``(N, G, W)``, every column's line strength (:func:`line_strength`)."""
-    line, support = line_strength(frames)
-    share, judged = transmission(frames)
+    line, support = _frame_by_frame(line_strength, frames)
+    share, judged = _frame_by_frame(transmission, frames)
     sigma = 1.4826 * line.abs().median(dim=2, keepdim=True).values.clamp(min=LEVEL_FLOOR)  # (N, G, 1)
     score = line.abs() / sigma
     score = score * (support >= PERSISTENCE) * (~judged | (share >= SEE_THROUGH))
@@ -259,11 +271,14 @@ def remove_scratches(
     centre, gap, line = find_lines(frames, strength)
     if context is not None and film_shift is not None and moved is not None and same is not None:
         r = (context.shape[0] - frames.shape[0]) // 2
-        around_line, _ = line_strength(context)  # (N + 2R, G, W)
+        around_line, _ = _frame_by_frame(line_strength, context)  # (N + 2R, G, W)
         rows = torch.arange(frames.shape[0], device=frames.device)[:, None] + r
         around = around_line[rows + torch.tensor(OFFSETS, device=frames.device)[None, :]]
         centre = centre & on_film(line, around, gap, film_shift, moved, same)
-    return repair(frames, centre, gap, line)
+    # a frame at a time: the repair's working planes (gathers, the running median's windows) for
+    # a window of 2K frames would take gigabytes
+    parts = zip(frames.split(1), centre.split(1), gap.split(1), line.split(1), strict=True)
+    return torch.cat([repair(*part) for part in parts])
 
 
 class RemoveScratches(nn.Module):
