@@ -18,6 +18,7 @@ from scipy.signal import savgol_filter
 
 from engine.exposure import ExposureFit
 from engine.motion import blur, phase_peaks, refine_shift, translate
+from engine.noise import MAD_TO_SIGMA
 from engine.vignette import Vignette, VignetteFit, cell_picture
 
 CUT_CORRELATION = 0.5
@@ -86,20 +87,20 @@ def _best_shift(
     for start in (*phase_peaks(previous, current, PEAKS), last[0], torch.zeros_like(last[0])):
         if all(float((start - s).abs().max()) >= 1.0 for s in starts):
             starts.append(start)
-    shifts, differences = [], []
+    shifts, squares = [], []
     for start in starts:
         shift = refine_shift(previous, current, start[None], iterations=2)
         shifts.append(shift)
-        differences.append((translate(current, -shift, mode="bilinear") - previous)[..., 8:-8, 8:-8])
+        squares.append((translate(current, -shift, mode="bilinear") - previous)[..., 8:-8, 8:-8].square())
     # a bounded loss: each pixel counts at most once, so the move shared by most of the frame
     # wins, not the one that aligns the most contrast (a bright figure on a dark still ground)
-    typical = min(float(d.abs().median()) for d in differences)
-    scale = max(MISMATCH_SCALE * 1.4826 * typical, MISMATCH_FLOOR) ** 2
-    losses = [float((d.square() / (d.square() + scale)).mean()) for d in differences]
+    typical = min(float(q.median()) for q in squares) ** 0.5  # the median absolute difference
+    scale = max(MISMATCH_SCALE * MAD_TO_SIGMA * typical, MISMATCH_FLOOR) ** 2
+    losses = [float((q / (q + scale)).mean()) for q in squares]
     # near-ties (a clean, sharp picture mismatches at its edges under any sub-pixel error) go
     # to the least squared difference
     close = [i for i, loss in enumerate(losses) if loss <= (1.0 + MISMATCH_TIE) * min(losses)]
-    chosen = min(close, key=lambda i: float(differences[i].square().mean()))
+    chosen = min(close, key=lambda i: float(squares[i].mean()))
     shift = refine_shift(previous, current, shifts[chosen], iterations=2)
     return shift, translate(current, -shift, mode="bilinear")
 

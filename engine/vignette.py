@@ -28,6 +28,7 @@ import torch
 import torch.nn.functional as F
 
 from engine.motion import blur
+from engine.noise import MAD_TO_SIGMA
 
 GRID = 48
 """Cells across the frame's longer side."""
@@ -114,7 +115,7 @@ def cell_picture(frame: torch.Tensor) -> np.ndarray:
 def cauchy_weights(residual: np.ndarray, floor: float) -> np.ndarray:
     """Reweighting of a robust fit: 1 for a residual near 0, 1/2 at two robust standard
     deviations (from the median absolute residual, at least ``floor``)."""
-    scale = 1.4826 * np.median(np.abs(residual)) + floor
+    scale = MAD_TO_SIGMA * np.median(np.abs(residual)) + floor
     return 1.0 / (1.0 + (residual / (2.0 * scale)) ** 2)
 
 

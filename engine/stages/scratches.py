@@ -30,6 +30,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from engine.motion import translate
+from engine.noise import MAD_TO_SIGMA
 
 GAPS = (2, 4, 7)
 """Distances (pixels) of the second differences: lines of Gaussian sigma up to about 0.8, 1.6
@@ -89,7 +90,7 @@ def line_strength(frames: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         ridge = F.adaptive_avg_pool2d(frames - 0.5 * (left + right), (BANDS, w))[:, 0]
         step = F.adaptive_avg_pool2d(0.5 * (right - left), (BANDS, w))[:, 0]
         strength = ridge.median(dim=1).values  # (N, W)
-        typical = 1.4826 * ridge.abs().median(dim=2, keepdim=True).values.clamp(
+        typical = MAD_TO_SIGMA * ridge.abs().median(dim=2, keepdim=True).values.clamp(
             min=LEVEL_FLOOR
         )  # (N, BANDS, 1)
         agree = (
@@ -157,7 +158,7 @@ def find_lines(
     ``(N, G, W)``, every column's line strength (:func:`line_strength`)."""
     line, support = _frame_by_frame(line_strength, frames)
     share, judged = _frame_by_frame(transmission, frames)
-    sigma = 1.4826 * line.abs().median(dim=2, keepdim=True).values.clamp(min=LEVEL_FLOOR)  # (N, G, 1)
+    sigma = MAD_TO_SIGMA * line.abs().median(dim=2, keepdim=True).values.clamp(min=LEVEL_FLOOR)  # (N, G, 1)
     score = line.abs() / sigma
     score = score * (support >= PERSISTENCE) * (~judged | (share >= SEE_THROUGH))
     best, gap = score.max(dim=1)  # (N, W)
