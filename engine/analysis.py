@@ -16,10 +16,12 @@ import torch
 import torch.nn.functional as F
 from scipy.signal import savgol_filter
 
-from engine.exposure import ExposureFit
+from engine.cell_store import CellStore
+from engine.exposure import exposure_gains
 from engine.motion import blur, phase_peaks, refine_shift, translate
 from engine.noise import MAD_TO_SIGMA
 from engine.vignette import Vignette, VignetteFit, cell_picture
+from engine.vignette_motion import falloff_from_motion
 
 CUT_CORRELATION = 0.5
 """Below this correlation of two aligned, downsized frames, a new shot has begun."""
@@ -114,7 +116,7 @@ def measure_steps(
     shots: list[int] = []
     previous: torch.Tensor | None = None
     vignette = VignetteFit()
-    exposure = ExposureFit()
+    store = CellStore()
     position = np.zeros(2)
     for index, frame in enumerate(frames):
         current = torch.from_numpy(frame).float().div(255.0)[None, None]
@@ -129,16 +131,18 @@ def measure_steps(
         position = position + np.asarray(steps[-1])
         cells = cell_picture(current)
         vignette.add(cells)
-        exposure.add(cells, frame.shape, position, shots[-1])
+        store.add(cells, frame.shape, position, shots[-1])
         previous = current
         if on_frame:
             on_frame(index + 1)
-    falloff = vignette.result()
+    # the falloff the camera's moves show, or the one the picture's gradients show, whichever
+    # the footage trusts more
+    falloff = max((vignette.result(), falloff_from_motion(store)), key=lambda fit: fit.confidence)
     return (
         np.asarray(steps, dtype=np.float64).reshape(-1, 2),
         np.asarray(shots, dtype=np.int64),
         falloff,
-        exposure.result(falloff),
+        exposure_gains(store, falloff),
     )
 
 

@@ -2,8 +2,8 @@
 
 Exposure that drifts over seconds looks, a few frames apart, like the scene's light: the
 flicker stage, which compares a frame with its near neighbours, cannot see it. So the first
-pass keeps a small picture of every frame (:func:`engine.vignette.cell_picture`, on disk: memory
-does not grow with the reel), and :meth:`ExposureFit.result` compares each frame with frames ``SPANS`` before
+pass keeps a small picture of every frame (:class:`engine.cell_store.CellStore`, on disk: memory
+does not grow with the reel), and :func:`exposure_gains` compares each frame with frames ``SPANS`` before
 it in its shot, matched along the camera path, after the static falloff is divided out. Each
 comparison fits ``later ≈ A * earlier`` robustly (what moved in between drops out). The gain
 of every frame, ``frame = a * true``, then follows by least squares over all
@@ -14,8 +14,6 @@ tell from gain, are the flicker stage's.)
 
 from __future__ import annotations
 
-import tempfile
-
 import numpy as np
 import torch.nn.functional as F
 from scipy.ndimage import gaussian_filter1d
@@ -23,6 +21,7 @@ from scipy.ndimage import shift as shift_image
 from scipy.sparse import coo_matrix
 from scipy.sparse.linalg import lsqr
 
+from engine.cell_store import CellStore
 from engine.vignette import Vignette, cauchy_weights
 
 SPANS = (1, 2, 4, 8, 16, 32)
@@ -61,71 +60,49 @@ def _pair(later: np.ndarray, earlier: np.ndarray) -> float | None:
     return estimate
 
 
-class ExposureFit:
-    """Keeps every frame's small picture on disk as the first pass reads it; :meth:`result`
-    solves the exposure."""
-
-    def __init__(self) -> None:
-        self._file = tempfile.NamedTemporaryFile(prefix="mutoscope-exposure-", suffix=".f32")  # noqa: SIM115
-        self._shape: tuple[int, int] | None = None
-        self._frame: tuple[int, int] | None = None
-        self._positions: list[np.ndarray] = []
-        self._shots: list[int] = []
-
-    def add(self, cells: np.ndarray, frame: tuple[int, int], position: np.ndarray, shot: int) -> None:
-        """One frame's :func:`engine.vignette.cell_picture` ``(h, w)``, the frame's size ``(H,
-        W)``, its content position on the raw camera path (pixels ``(x, y)``) and its shot."""
-        self._frame, self._shape = frame, cells.shape
-        self._file.write(cells.astype(np.float32).tobytes())
-        self._positions.append(np.asarray(position, dtype=np.float64).copy())
-        self._shots.append(shot)
-
-    def result(self, vignette: Vignette) -> np.ndarray:
-        """Per frame ``(N,)``: the gain ``a`` with ``frame / V = a * true`` (``V`` the static
-        ``vignette``); 1 where nothing could be compared."""
-        count = len(self._shots)
-        gains = np.ones(count)
-        if self._shape is None or self._frame is None or count < 2:
-            return gains
-        self._file.flush()
-        h, w = self._shape
-        cells = np.memmap(self._file.name, dtype=np.float32, mode="r", shape=(count, h, w))
-        falloff = F.interpolate(vignette.gain(*self._frame), size=(h, w), mode="area")[0, 0].numpy()
-        cell_px = np.array([self._frame[1] / w, self._frame[0] / h])
-        shots = np.asarray(self._shots)
-        for s in np.unique(shots):
-            frames = np.flatnonzero(shots == s)
-            if len(frames) >= 2:
-                gains[frames] = self._solve_shot(frames, cells, falloff, cell_px)
+def exposure_gains(store: CellStore, vignette: Vignette) -> np.ndarray:
+    """Per frame ``(N,)``: the gain ``a`` with ``frame / V = a * true`` (``V`` the static
+    ``vignette``); 1 where nothing could be compared."""
+    count = len(store)
+    gains = np.ones(count)
+    if store.shape is None or store.frame is None or count < 2:
         return gains
+    h, w = store.shape
+    falloff = F.interpolate(vignette.gain(*store.frame), size=(h, w), mode="area")[0, 0].numpy()
+    shots = store.shots
+    for s in np.unique(shots):
+        frames = np.flatnonzero(shots == s)
+        if len(frames) >= 2:
+            gains[frames] = _solve_shot(frames, store, falloff)
+    return gains
 
-    def _solve_shot(
-        self, frames: np.ndarray, cells: np.ndarray, falloff: np.ndarray, cell_px: np.ndarray
-    ) -> np.ndarray:
-        rows: list[tuple[int, int, float]] = []  # (later, earlier, log A), as shot indices
-        for k, i in enumerate(frames):
-            later = cells[i] / falloff
-            for span in SPANS:
-                if k - span < 0:
-                    break
-                j = frames[k - span]
-                moved = (self._positions[i] - self._positions[j]) / cell_px  # cells (x, y)
-                earlier = shift_image(cells[j] / falloff, (moved[1], moved[0]), order=1, cval=np.nan)
-                fitted = _pair(later, earlier)
-                if fitted is not None:
-                    rows.append((k, k - span, fitted))
-        n = len(frames)
-        if not rows:
-            return np.ones(n)
-        later_i, earlier_i, log_ratio = (np.asarray(c) for c in zip(*rows, strict=True))
-        # log a_later - log a_earlier = log A, and the mean log a is 0
-        weight = np.ones(len(log_ratio))
-        for _ in range(4):  # reweighted: comparisons the others disagree with drop out
-            log_a = _least_squares(later_i, earlier_i, log_ratio, n, weight)
-            weight = cauchy_weights(log_ratio - (log_a[later_i] - log_a[earlier_i]), 2e-3)
-        # the slow part only: frame-to-frame flicker is the flicker stage's, which sees it better
-        log_a = gaussian_filter1d(log_a, DRIFT_SIGMA, mode="nearest")
-        return np.clip(np.exp(log_a - log_a.mean()), *GAIN_LIMITS)
+
+def _solve_shot(frames: np.ndarray, store: CellStore, falloff: np.ndarray) -> np.ndarray:
+    cells, positions, cell_px = store.pictures, store.positions, store.cell_pixels
+    rows: list[tuple[int, int, float]] = []  # (later, earlier, log A), as shot indices
+    for k, i in enumerate(frames):
+        later = cells[i] / falloff
+        for span in SPANS:
+            if k - span < 0:
+                break
+            j = frames[k - span]
+            moved = (positions[i] - positions[j]) / cell_px  # cells (x, y)
+            earlier = shift_image(cells[j] / falloff, (moved[1], moved[0]), order=1, cval=np.nan)
+            fitted = _pair(later, earlier)
+            if fitted is not None:
+                rows.append((k, k - span, fitted))
+    n = len(frames)
+    if not rows:
+        return np.ones(n)
+    later_i, earlier_i, log_ratio = (np.asarray(c) for c in zip(*rows, strict=True))
+    # log a_later - log a_earlier = log A, and the mean log a is 0
+    weight = np.ones(len(log_ratio))
+    for _ in range(4):  # reweighted: comparisons the others disagree with drop out
+        log_a = _least_squares(later_i, earlier_i, log_ratio, n, weight)
+        weight = cauchy_weights(log_ratio - (log_a[later_i] - log_a[earlier_i]), 2e-3)
+    # the slow part only: frame-to-frame flicker is the flicker stage's, which sees it better
+    log_a = gaussian_filter1d(log_a, DRIFT_SIGMA, mode="nearest")
+    return np.clip(np.exp(log_a - log_a.mean()), *GAIN_LIMITS)
 
 
 def _least_squares(

@@ -69,7 +69,7 @@ EXPONENTS = tuple(
 """Exponent pairs ``(i, j)`` of the falloff's even terms ``u^i v^j``, degree 2 .. ``DEGREE``."""
 
 
-def _coordinates(height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+def normalised_coordinates(height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
     """Normalised ``(u, v)`` ``(H, W)`` of pixel centres: -1 .. 1 across each side."""
     v = (np.arange(height) - (height - 1) / 2) / (height / 2)
     u = (np.arange(width) - (width - 1) / 2) / (width / 2)
@@ -81,17 +81,19 @@ class Vignette:
     """``log V(u, v) = sum c_ij u^i v^j - peak``, ``(u, v)`` normalised (``-1 .. 1`` across the
     frame); ``coefficients`` in the order of :data:`EXPONENTS`, empty
     for no falloff. ``frames`` frames supported the fit, in which it explained a share
-    ``explained`` of the log-brightness gradients."""
+    ``explained`` of the log-brightness gradients; ``confidence`` (0 to 1) is how far the fit
+    is trusted, already applied to the coefficients."""
 
     coefficients: tuple[float, ...] = ()
     frames: int = 0
     explained: float = 0.0
+    confidence: float = 0.0
 
     def log_gain(self, height: int, width: int) -> np.ndarray:
         """``log V`` ``(H, W)`` float64, at most 0."""
         if not self.coefficients:
             return np.zeros((height, width))
-        u, v = _coordinates(height, width)
+        u, v = normalised_coordinates(height, width)
         value = sum(c * u**i * v**j for c, (i, j) in zip(self.coefficients, EXPONENTS, strict=True))
         return value - value.max()
 
@@ -158,7 +160,7 @@ class VignetteFit:
         if present.mean() < MIN_CELLS:
             return Vignette()
         mean = self._weighted[:, present] / self._weight[present]
-        u, v = (c[present] for c in _coordinates(h, w))
+        u, v = (c[present] for c in normalised_coordinates(h, w))
         exponents = EXPONENTS
         du = np.stack([i * u ** max(i - 1, 0) * v**j for i, j in exponents], axis=1)
         dv = np.stack([j * u**i * v ** max(j - 1, 0) for i, j in exponents], axis=1)
@@ -178,4 +180,4 @@ class VignetteFit:
         trust = min(max((explained - SCENE_SHARE) / SCENE_SHARE, 0.0), 1.0)
         if trust == 0.0:
             return Vignette(frames=self.frames, explained=explained)
-        return Vignette(tuple(float(c) * trust for c in coefficients), self.frames, explained)
+        return Vignette(tuple(float(c) * trust for c in coefficients), self.frames, explained, trust)

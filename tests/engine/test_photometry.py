@@ -96,3 +96,41 @@ def test_a_bright_figure_crossing_a_dark_still_shot_moves_neither_the_camera_nor
     assert np.abs(np.log(exposure)).max() < 0.01, (
         f"exposure drift seen on a clean film: {exposure.min():.3f} .. {exposure.max():.3f}"
     )
+
+
+def _falloff_error(params: DegradationParams, truths: list, fitted: np.ndarray) -> tuple[float, float]:
+    """RMS log error of the fitted falloff ``(h, w)`` against the truth's mean one, shape only
+    (a constant gain is exposure), and the same for no correction at all."""
+    h, w = fitted.shape
+    k = float(np.mean([t.vignette_k for t in truths]))
+    true = np.log(np.clip(vignette_gain((h, w), params, k), 1e-3, 1.0))
+
+    def shape_error(log_gain: np.ndarray) -> float:
+        error = log_gain - true
+        return float(np.sqrt(np.mean((error - error.mean()) ** 2)))
+
+    return shape_error(fitted), shape_error(np.zeros_like(true))
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [{"vignette": 0.35}, {"vignette": 0.35, "vignette_aspect": 0.6, "vignette_angle_deg": 60.0}],
+    ids=["circular", "elliptical"],
+)
+def test_a_pan_over_a_photograph_full_of_light_and_shade_shows_the_lens_falloff(
+    shape: dict, tmp_path: Path
+) -> None:
+    """The cat on the sofa, where the picture's own shading hides a falloff from a single frame:
+    the camera's move shows the same scene through different parts of the lens."""
+    from content.demo.source import CameraPose, Shot, render_shot
+    from engine.analysis import measure_steps
+    from engine.scan import Scan
+
+    params = replace(NONE, grain=0.02, **shape)
+    pan = Shot("chelsea", 48, CameraPose(0.38, 0.5, 0.6), CameraPose(0.62, 0.5, 0.6))
+    scan, truths = _write(tmp_path, "pan", render_shot(pan, SIZE), params)
+    _, _, falloff, _ = measure_steps(Scan(scan).frames())
+    h, w = SIZE[1] // 2, SIZE[0] // 2
+    error, uncorrected = _falloff_error(params, truths, falloff.log_gain(h, w))
+    assert uncorrected > 0.05, "the vignette is strong enough to matter"
+    assert error < 0.4 * uncorrected, f"falloff left at {error:.3f} of {uncorrected:.3f} (log rms)"

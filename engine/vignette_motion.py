@@ -1,0 +1,188 @@
+"""The film's static light falloff measured where the camera moves.
+
+A point of the scene seen through two places of the frame is dimmed by the falloff at each:
+after aligning two frames of a shot (along the camera path, then refined for a zoom), the log
+ratio of their brightness is ``log V(x') - log V(x)`` plus the change of the film's exposure
+between them, whatever the picture. So every pair of frames whose content moved by at least
+``MIN_MOVE`` of the frame's width gives, per cell, one equation in the falloff's coefficients
+and the pair's own gain; what moved by itself, what was uncovered and dirt drop out of a
+reweighted least-squares fit. The falloff is an even polynomial of degree 2 in the frame's
+normalised coordinates (circular, elliptical or tilted); higher terms are left to the gradient
+fit of :mod:`engine.vignette`, which sees a falloff on a locked-off shot.
+
+How far to trust the answer comes from the footage too: the clip's pairs are split into
+``BLOCKS`` runs of time and the fit is repeated leaving each run out (a jackknife). The falloff
+is kept in proportion ``S² / (S² + se²)``, ``S`` the fitted field's spread and ``se`` the
+jackknife's standard error of it: a clip whose pairs disagree (a hand-held shot of moving
+figures, where no global alignment holds) lends it little.
+
+Works on the cell pictures of :class:`engine.cell_store.CellStore`; it keeps at most
+``MAX_PAIRS`` pairs, spread over the clip, so its memory does not grow with the reel.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.ndimage import map_coordinates, sobel
+
+from engine.cell_store import CellStore
+from engine.vignette import EXPONENTS, Vignette, cauchy_weights, normalised_coordinates
+
+SPANS = (2, 4, 8, 16, 32)
+"""Frames back each frame is compared with: short spans see fast moves, long ones slow pans."""
+MIN_MOVE = 0.03
+"""A pair whose content moved less than this share of the frame's width (or zoomed by twice
+it) carries too little of the falloff to use."""
+MAX_PAIRS = 300
+"""Pairs kept at most, spread evenly over the clip."""
+MIN_PAIRS = 20
+"""Fewer usable pairs than this are not enough to measure a falloff from."""
+BLOCKS = 6
+"""Runs of time the jackknife leaves out one at a time."""
+DARK, BRIGHT = 0.04, 0.97
+"""Cells outside these levels are left out (noise, or clipped highlights)."""
+ALIGN_ITERATIONS = 6
+FIT_ITERATIONS = 8
+ROBUST_FLOOR = 5e-3
+"""Log-brightness residual below which reweighting does not bite (grain on a cell's mean)."""
+TERMS = tuple(EXPONENTS.index(term) for term in ((2, 0), (1, 1), (0, 2)))
+"""Indices into :data:`engine.vignette.EXPONENTS` of the terms fitted here: ``u², uv, v²``."""
+ROUND_PRIOR = 1e-2
+"""How strongly a falloff is taken as round where the moves cannot tell (a pan along one axis
+sees no change of light along the other): a penalty on ``(c_u² - c_v²)² + c_uv²``, this share
+of the data's mean curvature. Moves along both axes outweigh it."""
+_ROUND = np.array([[1.0, 0.0, -1.0], [0.0, 1.0, 0.0], [-1.0, 0.0, 1.0]])
+
+
+def _align(
+    later: np.ndarray, earlier: np.ndarray, usable: np.ndarray, moved: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """Robust Gauss-Newton fit of ``later(c + s (x - c) + d) - earlier(x) ≈ g`` over cells
+    usable in both (log pictures ``(h, w)``), from ``d = moved`` (cells ``(x, y)``), ``s = 1``.
+    Returns where each cell of ``earlier`` lies in ``later`` (``xs, ys`` ``(h, w)``), the cells
+    that can be compared ``(h, w)`` bool, and ``(dx, dy, log s, g)``; None where too few
+    cells overlap."""
+    h, w = later.shape
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float64)
+    cy, cx = (h - 1) / 2, (w - 1) / 2
+    gy, gx = sobel(later, 0) / 8.0, sobel(later, 1) / 8.0
+    params = np.array([moved[0], moved[1], 0.0, 0.0])
+    for _ in range(ALIGN_ITERATIONS):
+        scale = np.exp(params[2])
+        xi, yi = cx + scale * (xs - cx) + params[0], cy + scale * (ys - cy) + params[1]
+        inside = (xi >= 1) & (xi <= w - 2) & (yi >= 1) & (yi <= h - 2)
+        seen = map_coordinates(usable[0].astype(np.float64), [yi, xi], order=0) > 0.5
+        compared = inside & seen & usable[1]
+        if compared.sum() < 30:
+            return None
+        at = [yi[compared], xi[compared]]
+        dx, dy = map_coordinates(gx, at, order=1), map_coordinates(gy, at, order=1)
+        residual = map_coordinates(later, at, order=1) - earlier[compared] - params[3]
+        radial = scale * (dx * (xs - cx)[compared] + dy * (ys - cy)[compared])
+        jacobian = np.stack([dx, dy, radial, -np.ones_like(dx)], axis=1)
+        weight = cauchy_weights(residual, ROBUST_FLOOR)
+        normal = (jacobian * weight[:, None]).T @ jacobian + 1e-6 * np.eye(4)
+        params = params - np.linalg.solve(normal, (jacobian * weight[:, None]).T @ residual)
+    scale = np.exp(params[2])
+    xi, yi = cx + scale * (xs - cx) + params[0], cy + scale * (ys - cy) + params[1]
+    inside = (xi >= 0) & (xi <= w - 1) & (yi >= 0) & (yi <= h - 1)
+    seen = map_coordinates(usable[0].astype(np.float64), [yi, xi], order=0) > 0.5
+    return xi, yi, inside & seen & usable[1], params
+
+
+def _pairs(store: CellStore) -> list[tuple[int, int]]:
+    """``(later, earlier)`` frame pairs ``SPANS`` apart within a shot, at most ``MAX_PAIRS``,
+    spread evenly over the clip."""
+    shots = store.shots
+    pairs = [(i, i - s) for i in range(len(shots)) for s in SPANS if i - s >= 0 and shots[i - s] == shots[i]]
+    if len(pairs) > MAX_PAIRS:
+        pairs = [pairs[k] for k in np.linspace(0, len(pairs) - 1, MAX_PAIRS).round().astype(int)]
+    return pairs
+
+
+def _solve(design: np.ndarray, target: np.ndarray, group: np.ndarray, keep: np.ndarray) -> np.ndarray | None:
+    """Coefficients ``(3,)`` of ``target ≈ design @ c + gain[group]``, robustly, over the rows
+    of the pairs ``keep`` ``(pairs,)`` bool; None without any."""
+    rows = keep[group]
+    a, b, g = design[rows], target[rows], group[rows]
+    if len(b) == 0:
+        return None
+    weight = np.ones(len(b))
+    coefficients = np.zeros(a.shape[1])
+    for _ in range(FIT_ITERATIONS):  # reweighted, with each pair's gain projected out
+        total = np.bincount(g, weight, minlength=len(keep))[g]
+        a_mean = np.stack([np.bincount(g, weight * col, minlength=len(keep))[g] for col in a.T], axis=1)
+        b_mean = np.bincount(g, weight * b, minlength=len(keep))[g]
+        ac, bc = a - a_mean / total[:, None], b - b_mean / total
+        weighted = ac * weight[:, None]
+        normal = weighted.T @ ac
+        prior = ROUND_PRIOR * np.trace(normal) / len(normal) * _ROUND + 1e-9 * np.eye(len(normal))
+        coefficients = np.linalg.solve(normal + prior, weighted.T @ bc)
+        weight = cauchy_weights(bc - ac @ coefficients, ROBUST_FLOOR)
+    return _darkening(coefficients)
+
+
+def _darkening(coefficients: np.ndarray) -> np.ndarray:
+    """The nearest ``(c_u², c_uv, c_v²)`` whose quadratic form darkens in every direction from
+    the centre (no positive curvature): a lens lets through less light away from its axis, and
+    what looks brighter toward an edge is the picture's (a zoom's resampling, a scene's shading)."""
+    form = np.array([[coefficients[0], coefficients[1] / 2], [coefficients[1] / 2, coefficients[2]]])
+    values, vectors = np.linalg.eigh(form)
+    form = vectors @ np.diag(np.minimum(values, 0.0)) @ vectors.T
+    return np.array([form[0, 0], 2 * form[0, 1], form[1, 1]])
+
+
+def falloff_from_motion(store: CellStore) -> Vignette:
+    """The static falloff the clip's camera moves show, scaled by the trust its jackknife
+    gives it (``confidence``, 0 to 1); no falloff where too few pairs moved enough."""
+    if store.shape is None or len(store) < MIN_PAIRS:
+        return Vignette()
+    h, w = store.shape
+    cells = store.pictures
+    positions, to_cells = store.positions, 1.0 / store.cell_pixels
+    u, v = normalised_coordinates(h, w)
+    basis = np.stack([u ** EXPONENTS[k][0] * v ** EXPONENTS[k][1] for k in TERMS])  # (3, h, w)
+    designs, targets, groups, used = [], [], [], []
+    for later, earlier in _pairs(store):
+        pictures = np.stack((cells[later], cells[earlier])).astype(np.float64)
+        usable = (pictures > DARK) & (pictures < BRIGHT)
+        logs = np.log(np.clip(pictures, DARK, 1.0))
+        aligned = _align(logs[0], logs[1], usable, (positions[later] - positions[earlier]) * to_cells)
+        if aligned is None:
+            continue
+        xi, yi, compared, params = aligned
+        if np.hypot(params[0], params[1]) / w + abs(params[2]) * 0.5 < MIN_MOVE:
+            continue
+        at = [yi[compared], xi[compared]]
+        moved_basis = np.stack([map_coordinates(b, at, order=1) for b in basis])
+        designs.append((moved_basis - basis[:, compared]).T)
+        targets.append(map_coordinates(logs[0], at, order=1) - logs[1][compared])
+        groups.append(np.full(int(compared.sum()), len(used)))
+        used.append((later, earlier))
+    if len(used) < MIN_PAIRS:
+        return Vignette()
+    design, target, group = np.concatenate(designs), np.concatenate(targets), np.concatenate(groups)
+    full = _solve(design, target, group, np.ones(len(used), dtype=bool))
+    assert full is not None
+    spread = float(np.var(_field(full, basis)))
+    # each run of time left out in turn: a pair drops out if either of its frames is in it
+    block = np.asarray(used) * BLOCKS // len(store)  # (pairs, 2)
+    fields = []
+    for b in range(BLOCKS):
+        fitted = _solve(design, target, group, (block != b).all(axis=1))
+        if fitted is None:  # every pair has a frame in that run: the fit rests on it alone
+            return Vignette()
+        fields.append(_field(fitted, basis))
+    if spread == 0.0:
+        return Vignette()
+    mean = np.mean(fields, axis=0)
+    error = (len(fields) - 1) / len(fields) * sum(float(np.var(f - mean)) for f in fields)
+    confidence = spread / (spread + error)
+    coefficients = np.zeros(len(EXPONENTS))
+    coefficients[list(TERMS)] = full * confidence
+    return Vignette(tuple(float(c) for c in coefficients), len(store), confidence=confidence)
+
+
+def _field(coefficients: np.ndarray, basis: np.ndarray) -> np.ndarray:
+    """``log V`` on the cell grid ``(h, w)`` of degree-2 ``coefficients`` ``(3,)``."""
+    return np.tensordot(coefficients, basis, axes=1)
