@@ -1,4 +1,4 @@
-"""The film's exposure, frame by frame, brought back to each shot's own level.
+"""The film's exposure, frame by frame, brought back to the film's own level.
 
 Exposure that drifts over seconds looks, a few frames apart, like the scene's light: the
 flicker stage, which compares a frame with its near neighbours, cannot see it. So the first
@@ -7,9 +7,11 @@ does not grow with the reel), and :func:`exposure_gains` compares each frame wit
 it in its shot, matched along the camera path, after the static falloff is divided out. Each
 comparison fits ``later ≈ A * earlier`` robustly (what moved in between drops out). The gain
 of every frame, ``frame = a * true``, then follows by least squares over all
-comparisons, with the shot's mean log gain at 0: the true level is the one the shot keeps on
-average, and drift is what wanders from it. (Offsets, which a frame's brightness alone cannot
-tell from gain, are the flicker stage's.)
+comparisons within each shot. A cut changes the scene, not the film: the drift runs on across
+it, so each shot's gains start where the last shot's ended (the jump in brightness at the cut
+is the scene's, and stays as scanned). The film's level is the one it keeps on average over
+``LEVEL_SIGMA`` frames, and drift is what wanders from it. (Offsets, which a frame's
+brightness alone cannot tell from gain, are the flicker stage's.)
 """
 
 from __future__ import annotations
@@ -36,6 +38,10 @@ MIN_CELLS = 30
 GAIN_LIMITS = (0.5, 2.0)
 DRIFT_SIGMA = 6.0
 """Frames over which the measured gain is smoothed: drift is slower than this."""
+LEVEL_SIGMA = 240.0
+"""Frames (ten seconds at 24 fps) over which the film keeps its true level: slower change (a
+reel that grows lighter over minutes) is left as it is, and the small errors of carrying the
+drift across many cuts do not add up."""
 
 
 def _pair(later: np.ndarray, earlier: np.ndarray) -> float | None:
@@ -70,14 +76,20 @@ def exposure_gains(store: CellStore, vignette: Vignette) -> np.ndarray:
     h, w = store.shape
     falloff = F.interpolate(vignette.gain(*store.frame), size=(h, w), mode="area")[0, 0].numpy()
     shots = store.shots
-    for s in np.unique(shots):
+    log_gain = np.zeros(count)
+    for s in np.unique(shots):  # shots are numbered in order
         frames = np.flatnonzero(shots == s)
-        if len(frames) >= 2:
-            gains[frames] = _solve_shot(frames, store, falloff)
-    return gains
+        drift = _solve_shot(frames, store, falloff) if len(frames) >= 2 else np.zeros(len(frames))
+        if frames[0] > 0:  # carried on across the cut
+            drift = drift - drift[0] + log_gain[frames[0] - 1]
+        log_gain[frames] = drift
+    log_gain -= gaussian_filter1d(log_gain, LEVEL_SIGMA, mode="reflect")
+    return np.clip(np.exp(log_gain), *GAIN_LIMITS)
 
 
 def _solve_shot(frames: np.ndarray, store: CellStore, falloff: np.ndarray) -> np.ndarray:
+    """The log gain ``(n,)`` of the shot's ``frames`` (indices into ``store``), smoothed,
+    mean 0."""
     cells, positions, cell_px = store.pictures, store.positions, store.cell_pixels
     rows: list[tuple[int, int, float]] = []  # (later, earlier, log A), as shot indices
     for k, i in enumerate(frames):
@@ -93,7 +105,7 @@ def _solve_shot(frames: np.ndarray, store: CellStore, falloff: np.ndarray) -> np
                 rows.append((k, k - span, fitted))
     n = len(frames)
     if not rows:
-        return np.ones(n)
+        return np.zeros(n)
     later_i, earlier_i, log_ratio = (np.asarray(c) for c in zip(*rows, strict=True))
     # log a_later - log a_earlier = log A, and the mean log a is 0
     weight = np.ones(len(log_ratio))
@@ -102,7 +114,7 @@ def _solve_shot(frames: np.ndarray, store: CellStore, falloff: np.ndarray) -> np
         weight = cauchy_weights(log_ratio - (log_a[later_i] - log_a[earlier_i]), 2e-3)
     # the slow part only: frame-to-frame flicker is the flicker stage's, which sees it better
     log_a = gaussian_filter1d(log_a, DRIFT_SIGMA, mode="nearest")
-    return np.clip(np.exp(log_a - log_a.mean()), *GAIN_LIMITS)
+    return log_a - log_a.mean()
 
 
 def _least_squares(

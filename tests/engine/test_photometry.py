@@ -134,3 +134,32 @@ def test_a_pan_over_a_photograph_full_of_light_and_shade_shows_the_lens_falloff(
     error, uncorrected = _falloff_error(params, truths, falloff.log_gain(h, w))
     assert uncorrected > 0.05, "the vignette is strong enough to matter"
     assert error < 0.4 * uncorrected, f"falloff left at {error:.3f} of {uncorrected:.3f} (log rms)"
+
+
+def test_exposure_drift_runs_on_across_a_cut(tmp_path: Path) -> None:
+    """The film grows darker through two shots: a cut changes the scene, not the film, so each
+    shot comes back to the film's level, not to its own average (which would leave the first
+    shot too dark and the second too light)."""
+    from content.demo.source import CameraPose, Shot, render_shot
+
+    still = CameraPose(0.5, 0.5, 0.8)
+    clean = [
+        *render_shot(Shot("astronaut", 40, still, still), SIZE),
+        *render_shot(Shot("chelsea", 40, still, still), SIZE),
+    ]
+    drift = np.linspace(0.12, -0.12, len(clean))  # log gain
+    scan, _ = _write(
+        tmp_path,
+        "cut",
+        [frame * np.exp(d) for frame, d in zip(clean, drift, strict=True)],
+        replace(NONE, grain=0.02),
+    )
+    truth = np.stack([luma(f).reshape(SIZE[1] // 2, 2, SIZE[0] // 2, 2).mean(axis=(1, 3)) for f in clean])
+
+    restored = restore(scan, only("flicker"))
+    level = np.log(restored.mean(axis=(1, 2)) / truth.mean(axis=(1, 2)))
+    assert level.std() < 0.3 * drift.std(), (
+        f"level wanders by {level.std():.3f} of the drift's {drift.std():.3f}"
+    )
+    first, second = level[:40].mean(), level[40:].mean()
+    assert abs(first - second) < 0.03, f"the shots' levels differ by {first - second:.3f} after the cut"
