@@ -29,6 +29,8 @@ class CellStore:
     def add(self, cells: np.ndarray, frame: tuple[int, int], position: np.ndarray, shot: int) -> None:
         """One frame's :func:`engine.vignette.cell_picture` ``(h, w)``, the frame's size ``(H,
         W)``, its content position on the raw camera path (pixels ``(x, y)``) and its shot."""
+        if self.shape is not None and cells.shape != self.shape:
+            raise ValueError(f"cell picture of {cells.shape}, after pictures of {self.shape}")
         self.frame, self.shape = frame, cells.shape
         self._file.write(cells.astype(np.float32).tobytes())
         self._positions.append(np.asarray(position, dtype=np.float64).copy())

@@ -68,18 +68,23 @@ def _pair(later: np.ndarray, earlier: np.ndarray) -> float | None:
 
 def exposure_gains(store: CellStore, vignette: Vignette) -> np.ndarray:
     """Per frame ``(N,)``: the gain ``a`` with ``frame / V = a * true`` (``V`` the static
-    ``vignette``); 1 where nothing could be compared."""
+    ``vignette``); a shot where nothing could be compared keeps the gain the last one ended
+    on."""
     count = len(store)
     gains = np.ones(count)
     if store.shape is None or store.frame is None or count < 2:
         return gains
     h, w = store.shape
     falloff = F.interpolate(vignette.gain(*store.frame), size=(h, w), mode="area")[0, 0].numpy()
-    shots = store.shots
+    shots, cells, positions, cell_px = store.shots, store.pictures, store.positions, store.cell_pixels
     log_gain = np.zeros(count)
     for s in np.unique(shots):  # shots are numbered in order
         frames = np.flatnonzero(shots == s)
-        drift = _solve_shot(frames, store, falloff) if len(frames) >= 2 else np.zeros(len(frames))
+        drift = (
+            _solve_shot(frames, cells, positions, cell_px, falloff)
+            if len(frames) >= 2
+            else np.zeros(len(frames))
+        )
         if frames[0] > 0:  # carried on across the cut
             drift = drift - drift[0] + log_gain[frames[0] - 1]
         log_gain[frames] = drift
@@ -87,10 +92,12 @@ def exposure_gains(store: CellStore, vignette: Vignette) -> np.ndarray:
     return np.clip(np.exp(log_gain), *GAIN_LIMITS)
 
 
-def _solve_shot(frames: np.ndarray, store: CellStore, falloff: np.ndarray) -> np.ndarray:
-    """The log gain ``(n,)`` of the shot's ``frames`` (indices into ``store``), smoothed,
-    mean 0."""
-    cells, positions, cell_px = store.pictures, store.positions, store.cell_pixels
+def _solve_shot(
+    frames: np.ndarray, cells: np.ndarray, positions: np.ndarray, cell_px: np.ndarray, falloff: np.ndarray
+) -> np.ndarray:
+    """The log gain ``(n,)`` of the shot's ``frames`` (indices into the cell pictures ``cells``
+    ``(N, h, w)``, with their path ``positions`` ``(N, 2)`` in pixels and a cell's size
+    ``cell_px`` in pixels ``(x, y)``), smoothed, mean 0."""
     rows: list[tuple[int, int, float]] = []  # (later, earlier, log A), as shot indices
     for k, i in enumerate(frames):
         later = cells[i] / falloff

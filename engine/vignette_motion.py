@@ -48,10 +48,21 @@ ROBUST_FLOOR = 5e-3
 TERMS = tuple(EXPONENTS.index(term) for term in ((2, 0), (1, 1), (0, 2)))
 """Indices into :data:`engine.vignette.EXPONENTS` of the terms fitted here: ``u², uv, v²``."""
 ROUND_PRIOR = 1e-2
-"""How strongly a falloff is taken as round where the moves cannot tell (a pan along one axis
-sees no change of light along the other): a penalty on ``(c_u² - c_v²)² + c_uv²``, this share
-of the data's mean curvature. Moves along both axes outweigh it."""
-_ROUND = np.array([[1.0, 0.0, -1.0], [0.0, 1.0, 0.0], [-1.0, 0.0, 1.0]])
+"""How strongly a falloff is taken as round (in pixels, as a lens's image circle is) where the
+moves cannot tell (a pan along one axis sees no change of light along the other): a penalty on
+``(a² c[u²] - c[v²])² + c[uv]²``, ``a`` the frame's height over its width, this share of the
+data's mean curvature. Moves along both axes outweigh it."""
+
+
+def _round_penalty(aspect: float) -> np.ndarray:
+    """The ``(3, 3)`` quadratic form of :data:`ROUND_PRIOR`'s penalty for a frame ``aspect``
+    (height over width): 0 for a falloff round in pixels."""
+    across = np.array([aspect**2, 0.0, -1.0])
+    return np.outer(across, across) + np.diag([0.0, 1.0, 0.0])
+
+
+CURVATURE_FLOOR = 1e-4
+"""Log-gain curvatures smaller than this (a falloff of 0.01 % at the frame's edge) are none."""
 
 
 def _align(
@@ -90,19 +101,39 @@ def _align(
     return xi, yi, inside & seen & usable[1], params
 
 
-def _pairs(store: CellStore) -> list[tuple[int, int]]:
-    """``(later, earlier)`` frame pairs ``SPANS`` apart within a shot, at most ``MAX_PAIRS``,
-    spread evenly over the clip."""
-    shots = store.shots
-    pairs = [(i, i - s) for i in range(len(shots)) for s in SPANS if i - s >= 0 and shots[i - s] == shots[i]]
-    if len(pairs) > MAX_PAIRS:
-        pairs = [pairs[k] for k in np.linspace(0, len(pairs) - 1, MAX_PAIRS).round().astype(int)]
-    return pairs
+def _pairs(store: CellStore) -> np.ndarray:
+    """``(later, earlier)`` frame pairs ``(P, 2)``, ``SPANS`` apart within a shot, at most
+    ``MAX_PAIRS``: those whose content moved along the camera path by half ``MIN_MOVE`` or more
+    first, spread evenly over the clip, then the others (a zoom moves no path), likewise."""
+    assert store.frame is not None
+    shots, positions, n = store.shots, store.positions, len(store)
+    later = np.concatenate([np.arange(s, n) for s in SPANS if s < n] or [np.zeros(0, dtype=np.int64)])
+    earlier = later - np.concatenate(
+        [np.full(n - s, s) for s in SPANS if s < n] or [np.zeros(0, dtype=np.int64)]
+    )
+    keep = shots[later] == shots[earlier]
+    later, earlier = later[keep], earlier[keep]
+    order = np.argsort(later, kind="stable")
+    later, earlier = later[order], earlier[order]
+    moved = np.hypot(*(positions[later] - positions[earlier]).T) / store.frame[1] >= MIN_MOVE / 2
+    chosen = []
+    room = MAX_PAIRS
+    for group in (moved, ~moved):
+        rows = np.flatnonzero(group)
+        if len(rows) > room:
+            rows = rows[np.linspace(0, len(rows) - 1, room).round().astype(int)]
+        chosen.append(rows)
+        room -= len(rows)
+    rows = np.sort(np.concatenate(chosen))
+    return np.stack((later[rows], earlier[rows]), axis=1)
 
 
-def _solve(design: np.ndarray, target: np.ndarray, group: np.ndarray, keep: np.ndarray) -> np.ndarray | None:
-    """Coefficients ``(3,)`` of ``target ≈ design @ c + gain[group]``, robustly, over the rows
-    of the pairs ``keep`` ``(pairs,)`` bool; None without any."""
+def _solve(
+    design: np.ndarray, target: np.ndarray, group: np.ndarray, keep: np.ndarray, penalty: np.ndarray
+) -> np.ndarray | None:
+    """Coefficients ``(3,)`` (``u², uv, v²``) of ``target ≈ design @ c + gain[group]``,
+    robustly, over the rows of the pairs ``keep`` ``(pairs,)`` bool, with the round prior
+    ``penalty`` ``(3, 3)``; None without any."""
     rows = keep[group]
     a, b, g = design[rows], target[rows], group[rows]
     if len(b) == 0:
@@ -116,7 +147,7 @@ def _solve(design: np.ndarray, target: np.ndarray, group: np.ndarray, keep: np.n
         ac, bc = a - a_mean / total[:, None], b - b_mean / total
         weighted = ac * weight[:, None]
         normal = weighted.T @ ac
-        prior = ROUND_PRIOR * np.trace(normal) / len(normal) * _ROUND + 1e-9 * np.eye(len(normal))
+        prior = ROUND_PRIOR * np.trace(normal) / len(normal) * penalty + 1e-9 * np.eye(len(normal))
         coefficients = np.linalg.solve(normal + prior, weighted.T @ bc)
         weight = cauchy_weights(bc - ac @ coefficients, ROBUST_FLOOR)
     return _darkening(coefficients)
@@ -128,22 +159,24 @@ def _darkening(coefficients: np.ndarray) -> np.ndarray:
     what looks brighter toward an edge is the picture's (a zoom's resampling, a scene's shading)."""
     form = np.array([[coefficients[0], coefficients[1] / 2], [coefficients[1] / 2, coefficients[2]]])
     values, vectors = np.linalg.eigh(form)
-    form = vectors @ np.diag(np.minimum(values, 0.0)) @ vectors.T
+    values = np.where(values < -CURVATURE_FLOOR, values, 0.0)
+    form = vectors @ np.diag(values) @ vectors.T
     return np.array([form[0, 0], 2 * form[0, 1], form[1, 1]])
 
 
 def falloff_from_motion(store: CellStore) -> Vignette:
     """The static falloff the clip's camera moves show, scaled by the trust its jackknife
     gives it (``confidence``, 0 to 1); no falloff where too few pairs moved enough."""
-    if store.shape is None or len(store) < MIN_PAIRS:
+    if store.shape is None or store.frame is None:
         return Vignette()
     h, w = store.shape
+    penalty = _round_penalty(store.frame[0] / store.frame[1])
     cells = store.pictures
     positions, to_cells = store.positions, 1.0 / store.cell_pixels
     u, v = normalised_coordinates(h, w)
     basis = np.stack([u ** EXPONENTS[k][0] * v ** EXPONENTS[k][1] for k in TERMS])  # (3, h, w)
     designs, targets, groups, used = [], [], [], []
-    for later, earlier in _pairs(store):
+    for later, earlier in _pairs(store).tolist():
         pictures = np.stack((cells[later], cells[earlier])).astype(np.float64)
         usable = (pictures > DARK) & (pictures < BRIGHT)
         logs = np.log(np.clip(pictures, DARK, 1.0))
@@ -162,19 +195,22 @@ def falloff_from_motion(store: CellStore) -> Vignette:
     if len(used) < MIN_PAIRS:
         return Vignette()
     design, target, group = np.concatenate(designs), np.concatenate(targets), np.concatenate(groups)
-    full = _solve(design, target, group, np.ones(len(used), dtype=bool))
+    full = _solve(design, target, group, np.ones(len(used), dtype=bool), penalty)
     assert full is not None
     spread = float(np.var(_field(full, basis)))
-    # each run of time left out in turn: a pair drops out if either of its frames is in it
-    block = np.asarray(used) * BLOCKS // len(store)  # (pairs, 2)
+    if not full.any():  # no darkening anywhere: nothing to trust
+        return Vignette()
+    # each run of the used pairs' time left out in turn: a pair drops out if either of its
+    # frames is in it
+    frames = np.asarray(used)  # (pairs, 2)
+    edges = np.quantile(frames[:, 0], np.linspace(0.0, 1.0, BLOCKS + 1)[1:-1])
+    block = np.searchsorted(edges, frames, side="right")  # (pairs, 2)
     fields = []
     for b in range(BLOCKS):
-        fitted = _solve(design, target, group, (block != b).all(axis=1))
+        fitted = _solve(design, target, group, (block != b).all(axis=1), penalty)
         if fitted is None:  # every pair has a frame in that run: the fit rests on it alone
             return Vignette()
         fields.append(_field(fitted, basis))
-    if spread == 0.0:
-        return Vignette()
     mean = np.mean(fields, axis=0)
     error = (len(fields) - 1) / len(fields) * sum(float(np.var(f - mean)) for f in fields)
     confidence = spread / (spread + error)

@@ -1,6 +1,7 @@
-"""Photometry estimated from the footage itself, on locked-off shots (no camera motion): a flat
-grey card filmed through a strong vignette comes out flat, and exposure that drifts over
-seconds comes back to the shot's level. Real lossless files, aged by the project's model."""
+"""Photometry estimated from the footage itself, with and without camera motion: a flat grey
+card filmed through a strong vignette comes out flat, a pan shows the lens's falloff, and
+exposure that drifts over seconds comes back to the film's level, across cuts too. Real
+lossless files, aged by the project's model."""
 
 from __future__ import annotations
 
@@ -127,7 +128,7 @@ def test_a_pan_over_a_photograph_full_of_light_and_shade_shows_the_lens_falloff(
     from engine.scan import Scan
 
     params = replace(NONE, grain=0.02, **shape)
-    pan = Shot("chelsea", 48, CameraPose(0.38, 0.5, 0.6), CameraPose(0.62, 0.5, 0.6))
+    pan = Shot("chelsea", 48, CameraPose(0.38, 0.42, 0.6), CameraPose(0.62, 0.58, 0.6))  # across and down
     scan, truths = _write(tmp_path, "pan", render_shot(pan, SIZE), params)
     _, _, falloff, _ = measure_steps(Scan(scan).frames())
     h, w = SIZE[1] // 2, SIZE[0] // 2
