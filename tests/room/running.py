@@ -8,11 +8,19 @@ from pathlib import Path
 
 from room.conductor import Conductor
 
+_GIVEN: set[int] = set()
+
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A port of 127.0.0.1 free now and not given before in this process: the kernel may hand
+    the same just-closed port to two calls in a row, and one site's endpoints must differ."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if port not in _GIVEN:
+            _GIVEN.add(port)
+            return port
 
 
 def site(folder: Path, library: Path, host: str = "127.0.0.1", security: str = "") -> Path:
