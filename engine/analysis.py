@@ -135,9 +135,11 @@ def measure_steps(
         previous = current
         if on_frame:
             on_frame(index + 1)
-    # the falloff the camera's moves show, or the one the picture's gradients show, whichever
-    # the footage trusts more
-    falloff = max((vignette.result(), falloff_from_motion(store)), key=lambda fit: fit.confidence)
+    # the falloff the picture's gradients show, or the one the camera's moves show, whichever
+    # the footage trusts more (the moves cannot beat a fully trusted gradient fit: ties keep it)
+    falloff = vignette.result()
+    if falloff.confidence < 1.0:
+        falloff = max((falloff, falloff_from_motion(store)), key=lambda fit: fit.confidence)
     return (
         np.asarray(steps, dtype=np.float64).reshape(-1, 2),
         np.asarray(shots, dtype=np.int64),

@@ -52,6 +52,8 @@ ROUND_PRIOR = 1e-2
 moves cannot tell (a pan along one axis sees no change of light along the other): a penalty on
 ``(a² c[u²] - c[v²])² + c[uv]²``, ``a`` the frame's height over its width, this share of the
 data's mean curvature. Moves along both axes outweigh it."""
+CURVATURE_FLOOR = 1e-4
+"""Log-gain curvatures smaller than this (a falloff of 0.01 % at the frame's edge) are none."""
 
 
 def _round_penalty(aspect: float) -> np.ndarray:
@@ -59,10 +61,6 @@ def _round_penalty(aspect: float) -> np.ndarray:
     (height over width): 0 for a falloff round in pixels."""
     across = np.array([aspect**2, 0.0, -1.0])
     return np.outer(across, across) + np.diag([0.0, 1.0, 0.0])
-
-
-CURVATURE_FLOOR = 1e-4
-"""Log-gain curvatures smaller than this (a falloff of 0.01 % at the frame's edge) are none."""
 
 
 def _align(
@@ -77,45 +75,49 @@ def _align(
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float64)
     cy, cx = (h - 1) / 2, (w - 1) / 2
     gy, gx = sobel(later, 0) / 8.0, sobel(later, 1) / 8.0
-    params = np.array([moved[0], moved[1], 0.0, 0.0])
-    for _ in range(ALIGN_ITERATIONS):
+    seen_later = usable[0].astype(np.float64)
+
+    def placed(params: np.ndarray, margin: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Where each cell of ``earlier`` lies in ``later`` under ``params``, and which cells
+        fall ``margin`` cells or more inside it on cells usable in both."""
         scale = np.exp(params[2])
         xi, yi = cx + scale * (xs - cx) + params[0], cy + scale * (ys - cy) + params[1]
-        inside = (xi >= 1) & (xi <= w - 2) & (yi >= 1) & (yi <= h - 2)
-        seen = map_coordinates(usable[0].astype(np.float64), [yi, xi], order=0) > 0.5
-        compared = inside & seen & usable[1]
+        inside = (xi >= margin) & (xi <= w - 1 - margin) & (yi >= margin) & (yi <= h - 1 - margin)
+        seen = map_coordinates(seen_later, [yi, xi], order=0) > 0.5
+        return xi, yi, inside & seen & usable[1]
+
+    params = np.array([moved[0], moved[1], 0.0, 0.0])
+    for _ in range(ALIGN_ITERATIONS):
+        xi, yi, compared = placed(params, 1.0)
         if compared.sum() < 30:
             return None
         at = [yi[compared], xi[compared]]
         dx, dy = map_coordinates(gx, at, order=1), map_coordinates(gy, at, order=1)
         residual = map_coordinates(later, at, order=1) - earlier[compared] - params[3]
-        radial = scale * (dx * (xs - cx)[compared] + dy * (ys - cy)[compared])
+        radial = np.exp(params[2]) * (dx * (xs - cx)[compared] + dy * (ys - cy)[compared])
         jacobian = np.stack([dx, dy, radial, -np.ones_like(dx)], axis=1)
         weight = cauchy_weights(residual, ROBUST_FLOOR)
         normal = (jacobian * weight[:, None]).T @ jacobian + 1e-6 * np.eye(4)
         params = params - np.linalg.solve(normal, (jacobian * weight[:, None]).T @ residual)
-    scale = np.exp(params[2])
-    xi, yi = cx + scale * (xs - cx) + params[0], cy + scale * (ys - cy) + params[1]
-    inside = (xi >= 0) & (xi <= w - 1) & (yi >= 0) & (yi <= h - 1)
-    seen = map_coordinates(usable[0].astype(np.float64), [yi, xi], order=0) > 0.5
-    return xi, yi, inside & seen & usable[1], params
+    return (*placed(params, 0.0), params)
 
 
-def _pairs(store: CellStore) -> np.ndarray:
-    """``(later, earlier)`` frame pairs ``(P, 2)``, ``SPANS`` apart within a shot, at most
-    ``MAX_PAIRS``: those whose content moved along the camera path by half ``MIN_MOVE`` or more
+def _pairs(shots: np.ndarray, positions: np.ndarray, width: int) -> np.ndarray:
+    """``(later, earlier)`` frame pairs ``(P, 2)``, ``SPANS`` apart within a shot (``shots``
+    ``(N,)``), at most ``MAX_PAIRS``: those whose content moved along the camera path
+    (``positions`` ``(N, 2)``, pixels) by half ``MIN_MOVE`` of the frame's ``width`` or more
     first, spread evenly over the clip, then the others (a zoom moves no path), likewise."""
-    assert store.frame is not None
-    shots, positions, n = store.shots, store.positions, len(store)
-    later = np.concatenate([np.arange(s, n) for s in SPANS if s < n] or [np.zeros(0, dtype=np.int64)])
-    earlier = later - np.concatenate(
-        [np.full(n - s, s) for s in SPANS if s < n] or [np.zeros(0, dtype=np.int64)]
-    )
+    n = len(shots)
+    spans = [s for s in SPANS if s < n]
+    if not spans:
+        return np.zeros((0, 2), dtype=np.int64)
+    later = np.concatenate([np.arange(s, n) for s in spans])
+    earlier = later - np.concatenate([np.full(n - s, s) for s in spans])
     keep = shots[later] == shots[earlier]
     later, earlier = later[keep], earlier[keep]
     order = np.argsort(later, kind="stable")
     later, earlier = later[order], earlier[order]
-    moved = np.hypot(*(positions[later] - positions[earlier]).T) / store.frame[1] >= MIN_MOVE / 2
+    moved = np.hypot(*(positions[later] - positions[earlier]).T) / width >= MIN_MOVE / 2
     chosen = []
     room = MAX_PAIRS
     for group in (moved, ~moved):
@@ -176,7 +178,7 @@ def falloff_from_motion(store: CellStore) -> Vignette:
     u, v = normalised_coordinates(h, w)
     basis = np.stack([u ** EXPONENTS[k][0] * v ** EXPONENTS[k][1] for k in TERMS])  # (3, h, w)
     designs, targets, groups, used = [], [], [], []
-    for later, earlier in _pairs(store).tolist():
+    for later, earlier in _pairs(store.shots, positions, store.frame[1]).tolist():
         pictures = np.stack((cells[later], cells[earlier])).astype(np.float64)
         usable = (pictures > DARK) & (pictures < BRIGHT)
         logs = np.log(np.clip(pictures, DARK, 1.0))
@@ -197,9 +199,9 @@ def falloff_from_motion(store: CellStore) -> Vignette:
     design, target, group = np.concatenate(designs), np.concatenate(targets), np.concatenate(groups)
     full = _solve(design, target, group, np.ones(len(used), dtype=bool), penalty)
     assert full is not None
-    spread = float(np.var(_field(full, basis)))
     if not full.any():  # no darkening anywhere: nothing to trust
         return Vignette()
+    spread = float(np.var(_field(full, basis)))
     # each run of the used pairs' time left out in turn: a pair drops out if either of its
     # frames is in it
     frames = np.asarray(used)  # (pairs, 2)
