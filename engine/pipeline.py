@@ -22,7 +22,7 @@ from config.presets import Preset
 from engine.analysis import ClipMotion
 from engine.modules import Compiler, ModuleRunner, eager
 from engine.motion import MotionEstimator, Warp, blur, inside
-from engine.noise import spatial_noise
+from engine.noise import spatial_noise, temporal_noise
 from engine.stages.dust import RemoveDust
 from engine.stages.flicker import Deflicker
 from engine.stages.grain import ReduceGrain
@@ -185,6 +185,7 @@ class Restorer:
 
         around = neighbours(y)
         noise = spatial_noise(ref)
+        grain = temporal_noise(ref, around, valid)
         centre = ref
         if self.enabled("dust"):
             centre = self._run("dust", ref, around, valid, noise)
@@ -203,7 +204,7 @@ class Restorer:
             centre = self._run("scratches", centre, context, film_shift[out], moving[out], same[out])
         keep("scratches", centre, 0)
         if self.enabled("grain"):
-            centre = self._run("grain", centre, around, valid, noise)
+            centre = self._run("grain", centre, around, valid, grain)
         keep("grain", centre, 0)
         large = self._run("upscale", centre)
         keep("upscale", large, 0)

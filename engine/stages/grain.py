@@ -28,7 +28,7 @@ def reduce_grain(
     """Denoise ``centre`` ``(N, 1, H, W)`` with its ``K`` motion-compensated ``neighbours``
     ``(N, K, H, W)`` (``valid`` 1/0, same shape) and its ``noise`` level ``(N, 1, 1, 1)``;
     ``keep`` in [0, 1] puts that share of the removed grain back. Values in [0, 1]."""
-    tolerance = AGREEMENT_SIGMAS * max(strength, 1e-3) * noise
+    tolerance = (AGREEMENT_SIGMAS * max(strength, 1e-3) * noise).clamp(min=1e-4)
     reference = blur(centre, 1.0)
     difference = blur(neighbours, 1.0) - reference
     weight = valid * torch.exp(-0.5 * (difference / tolerance) ** 2)

@@ -33,6 +33,7 @@ DEFECTS = {
     "dust": replace(NONE, blotches_per_frame=8.0),
     "scratches": replace(NONE, scratches=2, scratch_strength=0.2),
     "grain": replace(NONE, grain=0.04),
+    "coarse_grain": replace(NONE, grain=0.04, grain_size_px=1.5, grain_mix=0.4, grain_coarse_px=3.0),
     "softness": replace(NONE, softness_px=1.2),
     "everything": DegradationParams(),
 }
