@@ -1,8 +1,10 @@
 """Manage grain: a motion-compensated temporal average that keeps detail.
 
 Each pixel is averaged with the pixels its neighbours show at the same place in the scene,
-each weighted by how well it agrees with the frame (after a light blur), so moving objects and
-motion-estimation errors do not smear. A preset may keep or re-add part of the grain.
+each weighted by how well it agrees with the frame after a light blur, so moving objects and
+motion-estimation errors do not smear, and as it is, so that on a clip with hardly any grain the
+fine detail a neighbour's interpolation softened is not averaged in. A preset may keep or re-add
+part of the grain.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from engine.motion import blur
 AGREEMENT_SIGMAS = 3.0
 """Neighbours that differ from the frame by this many noise deviations (blurred) get weight
 exp(-1/2), at strength 1."""
+DETAIL_SIGMAS = 9.0
+"""The same for the unblurred difference: loose enough that grain (whose difference is about
+1.4 deviations) always passes, so it only bites where the grain is far below the detail."""
 
 
 def reduce_grain(
@@ -28,10 +33,12 @@ def reduce_grain(
     """Denoise ``centre`` ``(N, 1, H, W)`` with its ``K`` motion-compensated ``neighbours``
     ``(N, K, H, W)`` (``valid`` 1/0, same shape) and its ``noise`` level ``(N, 1, 1, 1)``;
     ``keep`` in [0, 1] puts that share of the removed grain back. Values in [0, 1]."""
-    tolerance = (AGREEMENT_SIGMAS * max(strength, 1e-3) * noise).clamp(min=1e-4)
-    reference = blur(centre, 1.0)
-    difference = blur(neighbours, 1.0) - reference
-    weight = valid * torch.exp(-0.5 * (difference / tolerance) ** 2)
+    scale = (max(strength, 1e-3) * noise).clamp(min=1e-5)
+    difference = blur(neighbours, 1.0) - blur(centre, 1.0)
+    detail = neighbours - centre
+    weight = valid * torch.exp(
+        -0.5 * ((difference / (AGREEMENT_SIGMAS * scale)) ** 2 + (detail / (DETAIL_SIGMAS * scale)) ** 2)
+    )
     average = (centre + (weight * neighbours).sum(dim=1, keepdim=True)) / (
         1.0 + weight.sum(dim=1, keepdim=True)
     )

@@ -112,11 +112,12 @@ def test_grain_stage_reduces_coarse_grain_and_leaves_a_clean_clip(clips: dict[st
     # fraction of a pixel, which bounds what averaging may take.
     coarse = clips["coarse_grain"]
     before, after = scan_frames(coarse.scan), restore(coarse.scan, only("grain"))
-    assert rmse(after, coarse.truth) < 0.97 * rmse(before, coarse.truth)
+    assert rmse(after, coarse.truth) < 0.93 * rmse(before, coarse.truth)
     clean = clips["clean"]
     scan = scan_frames(clean.scan)
     psnr = 20 * np.log10(1 / rmse(restore(clean.scan, only("grain")), scan))
-    assert psnr > 39.0, f"the grain stage changed a clean clip: {psnr:.1f} dB from the input"
+    # a neighbour's bicubic warp softens fine detail that a blurred comparison cannot see
+    assert psnr > 45.0, f"the grain stage changed a clean clip: {psnr:.1f} dB from the input"
 
 
 def test_upscale_raises_resolution_toward_the_truth(clips: dict[str, DefectClip]) -> None:
