@@ -1,9 +1,9 @@
 """Remove dust and dirt: spots that are on one frame only.
 
 A pixel is dirt when it is darker than every motion-compensated neighbour (dirt on the print)
-or brighter than every one (dust on the negative) by more than the grain explains, and by more
-than the neighbours differ among themselves (where they disagree, the motion, not the film, is
-at fault). Dirt is
+or brighter than every one (dust on the negative), with neighbours before and after it, by more
+than the grain explains, and by more than the neighbours differ among themselves (where they
+disagree, the motion, not the film, is at fault). Dirt is
 repaired from the neighbours (their mean without the extremes), with a soft, slightly grown
 mask so no rim is left.
 """
@@ -43,14 +43,20 @@ def dirt_mask(
     strength: float = 1.0,
 ) -> torch.Tensor:
     """Soft mask ``(N, 1, H, W)`` in [0, 1] of the dirt on ``centre`` ``(N, 1, H, W)``, given its
-    ``K`` motion-compensated ``neighbours`` ``(N, K, H, W)``, where they are ``valid`` (1/0,
-    same shape) and the frame's ``noise`` ``(N, 1, 1, 1)``."""
+    ``K`` motion-compensated ``neighbours`` ``(N, K, H, W)`` in time order, the first half
+    before the frame, where they are ``valid`` (1/0, same shape) and the frame's ``noise``
+    ``(N, 1, 1, 1)``."""
     ok = valid > 0.5
     # compared a little blurred: warped neighbours are softer than the frame, and texture peaks
     # would otherwise stand out of all of them
     smooth, around = blur(centre, SMOOTH), blur(neighbours, SMOOTH)
     low, high = _extremes(around, ok)
-    enough = ok.sum(dim=1, keepdim=True) >= 2
+    # dirt is on one frame only, so it must stand out against a frame before and one after: with
+    # neighbours on one side alone (a clip's ends, either side of a cut) an object moving or
+    # turning on its own stands out of them too, and was most of what the stage changed on a
+    # clean clip. Dirt on such a frame is left.
+    half = ok.shape[1] // 2
+    enough = ok[:, :half].any(dim=1, keepdim=True) & ok[:, half:].any(dim=1, keepdim=True)
     gx, gy = gradients(neighbour_estimate(around, valid))
     texture = TEXTURE * torch.sqrt(gx * gx + gy * gy)
     threshold = (THRESHOLD_SIGMAS / max(strength, 1e-3)) * noise + FLOOR + texture
