@@ -89,11 +89,10 @@ def _best_shift(
     for start in (*phase_peaks(previous, current, PEAKS), last[0], torch.zeros_like(last[0])):
         if all(float((start - s).abs().max()) >= 1.0 for s in starts):
             starts.append(start)
-    shifts, squares = [], []
-    for start in starts:
-        shift = refine_shift(previous, current, start[None], iterations=2)
-        shifts.append(shift)
-        squares.append((translate(current, -shift, mode="bilinear") - previous)[..., 8:-8, 8:-8].square())
+    refined = refine_shift(previous, current, torch.stack(starts), iterations=2)  # all at once
+    moved = translate(current.expand(len(starts), -1, -1, -1), -refined, mode="bilinear")
+    shifts = list(refined[:, None])
+    squares = list((moved - previous)[:, None, :, 8:-8, 8:-8].square())
     # a bounded loss: each pixel counts at most once, so the move shared by most of the frame
     # wins, not the one that aligns the most contrast (a bright figure on a dark still ground)
     typical = min(float(q.median()) for q in squares) ** 0.5  # the median absolute difference

@@ -145,9 +145,10 @@ def refine_shift(
 ) -> torch.Tensor:
     """Refine a global ``shift`` ``(N, 2)`` (``mov(x + d) ≈ ref(x)``) by Gauss-Newton on the
     whole frame, robustly (large differences count little), to about a hundredth of a pixel on
-    a sharp frame; 8 pixels of border ignored."""
+    a sharp frame; 8 pixels of border ignored. ``ref`` and ``mov`` are ``(N, 1, H, W)``, or
+    ``(1, 1, H, W)`` to refine ``N`` starting shifts of one pair at once."""
     h, w = ref.shape[-2:]
-    ref_s, mov_s = blur(ref, 0.8), blur(mov, 0.8)
+    ref_s, mov_s = blur(ref, 0.8), blur(mov, 0.8).expand(shift.shape[0], -1, -1, -1)
     inner = torch.zeros(1, 1, h, w, dtype=ref.dtype, device=ref.device)
     inner[..., 8:-8, 8:-8] = 1.0
     for _ in range(iterations):
