@@ -1,9 +1,9 @@
 """Remove dust and dirt: spots that are on one frame only.
 
 A pixel is dirt when it is darker than every motion-compensated neighbour (dirt on the print)
-or brighter than every one (dust on the negative), with neighbours before and after it, by more
-than the grain explains, and by more than the neighbours differ among themselves (where they
-disagree, the motion, not the film, is at fault). Dirt is
+or brighter than every one (dust on the negative) by more than the grain explains, and by more
+than the neighbours differ among themselves (where they disagree, the motion, not the film, is
+at fault; with neighbours on one side in time only, by far more). Dirt is
 repaired from the neighbours (their mean without the extremes), with a soft, slightly grown
 mask so no rim is left.
 """
@@ -25,6 +25,9 @@ SMOOTH = 0.7
 TEXTURE = 0.5
 """Extra threshold per unit of local gradient (luma per pixel): motion compensation is off by
 about half a pixel on fine texture."""
+ONE_SIDED_AGREEMENT = 6.0
+"""With neighbours on one side of the frame in time only, how many times better they must agree
+with one another than the pixel agrees with them (1 with neighbours on both sides)."""
 
 
 def _extremes(values: torch.Tensor, ok: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -51,19 +54,20 @@ def dirt_mask(
     # would otherwise stand out of all of them
     smooth, around = blur(centre, SMOOTH), blur(neighbours, SMOOTH)
     low, high = _extremes(around, ok)
-    # dirt is on one frame only, so it must stand out against a frame before and one after: with
-    # neighbours on one side alone (a clip's ends, either side of a cut) an object moving or
-    # turning on its own stands out of them too, and was most of what the stage changed on a
-    # clean clip. Dirt on such a frame is left.
+    # dirt is on one frame only; with neighbours on one side alone (a clip's ends, either side of
+    # a cut) an object moving or turning on its own stands out of them too (it was most of what
+    # the stage changed on a clean clip), so there they must agree far better
+    enough = ok.sum(dim=1, keepdim=True) >= 2
     half = ok.shape[1] // 2
-    enough = ok[:, :half].any(dim=1, keepdim=True) & ok[:, half:].any(dim=1, keepdim=True)
+    both_sides = ok[:, :half].any(dim=1, keepdim=True) & ok[:, half:].any(dim=1, keepdim=True)
+    agreement = torch.where(both_sides, 1.0, ONE_SIDED_AGREEMENT)
     gx, gy = gradients(neighbour_estimate(around, valid))
     texture = TEXTURE * torch.sqrt(gx * gx + gy * gy)
     threshold = (THRESHOLD_SIGMAS / max(strength, 1e-3)) * noise + FLOOR + texture
     departure = torch.maximum(low - smooth, smooth - high)
     # the neighbours must agree with one another more than the pixel agrees with them: where
     # they do not, the motion failed (an object moving on its own, an occlusion), not the film
-    hard = enough & (departure > threshold) & (high - low < departure)
+    hard = enough & (departure > threshold) & ((high - low) * agreement < departure)
     hard = hard.to(centre.dtype)
     grown = F.max_pool2d(hard, 3, stride=1, padding=1)  # the blotch's faint rim too
     feather = blur(F.max_pool2d(hard, 5, stride=1, padding=2), 0.7)
