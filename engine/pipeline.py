@@ -184,11 +184,11 @@ class Restorer:
             )
 
         around = neighbours(y)
-        noise = spatial_noise(ref)
-        grain = temporal_noise(ref, around, valid)
+        # the grain is read from the neighbours as scanned, before the scratch stage cleans them
+        grain = temporal_noise(ref, around, valid) if self.enabled("grain") else None
         centre = ref
         if self.enabled("dust"):
-            centre = self._run("dust", ref, around, valid, noise)
+            centre = self._run("dust", ref, around, valid, spatial_noise(ref))
         keep("dust", centre, 0)
         if self.enabled("scratches"):
             film_shift, moving = self._tensor(plan.scratch_shift), self._tensor(plan.scratch_moving)
@@ -203,7 +203,7 @@ class Restorer:
             context = x[MOTION_RADIUS : MOTION_RADIUS + core + 2 * r]
             centre = self._run("scratches", centre, context, film_shift[out], moving[out], same[out])
         keep("scratches", centre, 0)
-        if self.enabled("grain"):
+        if grain is not None:
             centre = self._run("grain", centre, around, valid, grain)
         keep("grain", centre, 0)
         large = self._run("upscale", centre)
