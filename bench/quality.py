@@ -7,7 +7,11 @@ error: 0 for an output whose brightness follows the truth's. The smooth error fr
 share of the squared error that is smooth: the error (output minus truth, aligned and cropped
 as for PSNR) blurred by a Gaussian of ``SMOOTH_SIGMA`` output pixels, its energy over the
 error's. Grain and edges left behind are fine-grained; a brightness wash, a vignette left in
-or a region shifted as a whole is smooth, and PSNR alone does not tell them apart.
+or a region shifted as a whole is smooth, and PSNR alone does not tell them apart. The same
+fraction after the one gain that best matches the whole clip to the truth
+(``smooth_error_fraction_one_gain``, a diagnosis, not a floor) shows how much of it is the
+clip's overall level alone: on a short excerpt a slow exposure drift holds one level
+throughout, which nothing in the excerpt tells from the scene's own brightness.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ class Quality:
     ssim: float
     flicker: float
     smooth_error_fraction: float
+    smooth_error_fraction_one_gain: float
 
     def as_dict(self) -> dict[str, float]:
         """Rounded for the report."""
@@ -43,6 +48,7 @@ class Quality:
             "ssim": round(self.ssim, 4),
             "flicker_index": round(self.flicker, 5),
             "smooth_error_fraction": round(self.smooth_error_fraction, 4),
+            "smooth_error_fraction_one_gain": round(self.smooth_error_fraction_one_gain, 4),
         }
 
 
@@ -69,6 +75,7 @@ def measure(output: np.ndarray, truth: np.ndarray) -> Quality:
     return Quality(
         psnr=10 * np.log10(1.0 / max(mse, 1e-12)), ssim=ssim, flicker=float(np.abs(np.diff(errors)).mean()),
         smooth_error_fraction=smooth_error_fraction(a - b),
+        smooth_error_fraction_one_gain=smooth_error_fraction(a * float((a * b).sum() / max((a * a).sum(), 1e-12)) - b),
     )  # fmt: skip
 
 

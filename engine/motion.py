@@ -43,35 +43,32 @@ def cauchy(
     return 1.0 / (1.0 + (diff / (scale * typical.view(-1, 1, 1, 1))) ** 2)
 
 
-def _grid(n: int, h: int, w: int, like: torch.Tensor) -> torch.Tensor:
-    """Pixel coordinates ``(N, 2, H, W)`` (x, y) of every pixel."""
-    ys = torch.arange(h, dtype=like.dtype, device=like.device)
-    xs = torch.arange(w, dtype=like.dtype, device=like.device)
-    grid_y, grid_x = torch.meshgrid(ys, xs, indexing="ij")
-    return torch.stack((grid_x, grid_y)).expand(n, 2, h, w)
+def _pixel_axes(h: int, w: int, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Pixel coordinates ``x`` ``(1, 1, W)`` and ``y`` ``(1, H, 1)``, to broadcast against a
+    flow's planes ``(N, H, W)``."""
+    xs = torch.arange(w, dtype=like.dtype, device=like.device).view(1, 1, w)
+    ys = torch.arange(h, dtype=like.dtype, device=like.device).view(1, h, 1)
+    return xs, ys
 
 
 def warp(image: torch.Tensor, flow: torch.Tensor, mode: str = "bilinear") -> torch.Tensor:
     """``image(x + flow(x))``: ``image`` ``(N, C, H, W)`` sampled where ``flow`` ``(N, 2, H, W)``
     points, borders repeated. ``mode`` is ``bilinear`` or ``bicubic``."""
-    n, _, h, w = image.shape
-    where = _grid(n, h, w, image) + flow
-    norm_x = (2.0 * where[:, 0] + 1.0) / w - 1.0
-    norm_y = (2.0 * where[:, 1] + 1.0) / h - 1.0
+    h, w = image.shape[-2:]
+    xs, ys = _pixel_axes(h, w, image)
+    # grid_sample's coordinates: -1 .. 1 across the frame's outer edges
+    norm_x = (2.0 * (xs + flow[:, 0]) + 1.0) / w - 1.0
+    norm_y = (2.0 * (ys + flow[:, 1]) + 1.0) / h - 1.0
     grid = torch.stack((norm_x, norm_y), dim=-1)
     return F.grid_sample(image, grid, mode=mode, padding_mode="border", align_corners=False)
 
 
 def inside(flow: torch.Tensor, margin: float = 0.5) -> torch.Tensor:
     """``(N, 1, H, W)`` 1.0 where ``x + flow(x)`` lies inside the frame, else 0.0."""
-    n, _, h, w = flow.shape
-    where = _grid(n, h, w, flow) + flow
-    ok = (
-        (where[:, 0] >= -margin)
-        & (where[:, 0] <= w - 1 + margin)
-        & (where[:, 1] >= -margin)
-        & (where[:, 1] <= h - 1 + margin)
-    )
+    h, w = flow.shape[-2:]
+    xs, ys = _pixel_axes(h, w, flow)
+    x, y = xs + flow[:, 0], ys + flow[:, 1]
+    ok = (x >= -margin) & (x <= w - 1 + margin) & (y >= -margin) & (y <= h - 1 + margin)
     return ok.unsqueeze(1).to(flow.dtype)
 
 
