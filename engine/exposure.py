@@ -4,8 +4,8 @@ Exposure that drifts over seconds looks, a few frames apart, like the scene's li
 flicker stage, which compares a frame with its near neighbours, cannot see it. So the first
 pass keeps a small picture of every frame (:class:`engine.cell_store.CellStore`, on disk: memory
 does not grow with the reel), and :func:`exposure_gains` compares each frame with frames ``SPANS`` before
-it in its shot, matched along the camera path and aligned for a zoom, after the static falloff
-is divided out. Each comparison fits ``later ≈ A * earlier`` robustly (what moved in between drops out). The gain
+it in its shot, matched along the camera path, after the static falloff is divided out. Each
+comparison fits ``later ≈ A * earlier`` robustly (what moved in between drops out). The gain
 of every frame, ``frame = a * true``, then follows by least squares over all
 comparisons within each shot. A cut changes the scene, not the film: the drift runs on across
 it, so each shot's gains start where the last shot's ended (the jump in brightness at the cut
@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import numpy as np
 import torch.nn.functional as F
-from scipy.ndimage import gaussian_filter1d, map_coordinates
+from scipy.ndimage import gaussian_filter1d
+from scipy.ndimage import shift as shift_image
 from scipy.sparse import coo_matrix
 from scipy.sparse.linalg import lsqr
 
 from engine.cell_store import CellStore
 from engine.vignette import Vignette, cauchy_weights
-from engine.vignette_motion import align_cells
 
 SPANS = (1, 2, 4, 8, 16, 32)
 """Frames back each frame is compared with."""
@@ -44,47 +44,15 @@ reel that grows lighter over minutes) is left as it is, and the small errors of 
 drift across many cuts do not add up."""
 
 
-def _compared_cells(
-    later: np.ndarray, earlier: np.ndarray, moved: np.ndarray
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """The same content in two cell pictures ``(h, w)``, ``later`` taken ``moved`` cells
-    ``(x, y)`` along the camera path from ``earlier``: the values ``(later, earlier)``, each
-    ``(n,)``, of the cells usable in both, after aligning them for a shift and a zoom
-    (:func:`engine.vignette_motion.align_cells`: a zoom moves no path, and bright content
-    moving outward under a zoom would look like a darker film). Both are sampled half-way, on a
-    grid between the two, so that interpolation smooths both alike. None where too few cells
-    overlap."""
-    pictures = np.stack((later, earlier))
-    usable = (pictures > DARK) & (pictures < BRIGHT)
-    aligned = align_cells(*np.log(np.clip(pictures, DARK, 1.0)), usable, moved)
-    if aligned is None:
-        return None
-    dx, dy, log_scale, _ = aligned[3]
-    h, w = later.shape
-    ys, xs = np.mgrid[0:h, 0:w].astype(np.float64)
-    cy, cx = (h - 1) / 2, (w - 1) / 2
-    # later(c + s (x - c) + d) matches earlier(x): the later half the way ahead of the middle
-    # grid, the earlier half the way behind it
-    half = np.exp(log_scale / 2)
-    ahead = (cy + (ys - cy) * half + dy / 2, cx + (xs - cx) * half + dx / 2)
-    behind = (cy + (ys - cy) / half - dy / (2 * half**2), cx + (xs - cx) / half - dx / (2 * half**2))
-    ok = np.ones((h, w), dtype=bool)
-    for (y, x), seen in ((ahead, usable[0]), (behind, usable[1])):
-        ok &= (x >= 0) & (x <= w - 1) & (y >= 0) & (y <= h - 1)
-        ok &= map_coordinates(seen.astype(np.float64), [y, x], order=0) > 0.5
+def _pair(later: np.ndarray, earlier: np.ndarray) -> float | None:
+    """Robust ``log A`` with ``later ≈ A * earlier`` over cells usable in both: the middle of
+    the densest cluster of log ratios, then reweighted (whatever moved or changed between the
+    two drops out)."""
+    ok = np.isfinite(later) & np.isfinite(earlier) & (earlier > DARK) & (earlier < BRIGHT)
+    ok &= (later > DARK) & (later < BRIGHT)
     if ok.sum() < MIN_CELLS:
         return None
-    return (
-        map_coordinates(pictures[0], [ahead[0][ok], ahead[1][ok]], order=1),
-        map_coordinates(pictures[1], [behind[0][ok], behind[1][ok]], order=1),
-    )
-
-
-def _pair(later: np.ndarray, earlier: np.ndarray) -> float | None:
-    """Robust ``log A`` with ``later ≈ A * earlier`` over compared cells (``(n,)`` each, of
-    :func:`_compared_cells`): the middle of the densest cluster of log ratios, then reweighted
-    (whatever moved or changed between the two drops out)."""
-    ratio = np.sort(np.log(np.clip(later, DARK, 1.0)) - np.log(np.clip(earlier, DARK, 1.0)))
+    ratio = np.sort(np.log(later[ok]) - np.log(earlier[ok]))
     # the densest window of width 2 * AGREE: where the still part of the picture agrees (what
     # moved spreads its ratios out, however much of the frame it covers)
     ends = np.searchsorted(ratio, ratio + 2 * AGREE, side="right")
@@ -138,8 +106,8 @@ def _solve_shot(
                 break
             j = frames[k - span]
             moved = (positions[i] - positions[j]) / cell_px  # cells (x, y)
-            compared = _compared_cells(later, cells[j] / falloff, moved)
-            fitted = None if compared is None else _pair(*compared)
+            earlier = shift_image(cells[j] / falloff, (moved[1], moved[0]), order=1, cval=np.nan)
+            fitted = _pair(later, earlier)
             if fitted is not None:
                 rows.append((k, k - span, fitted))
     n = len(frames)

@@ -63,7 +63,7 @@ def _round_penalty(aspect: float) -> np.ndarray:
     return np.outer(across, across) + np.diag([0.0, 1.0, 0.0])
 
 
-def align_cells(
+def _align(
     later: np.ndarray, earlier: np.ndarray, usable: np.ndarray, moved: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
     """Robust Gauss-Newton fit of ``later(c + s (x - c) + d) - earlier(x) ≈ g`` over cells
@@ -182,7 +182,7 @@ def falloff_from_motion(store: CellStore) -> Vignette:
         pictures = np.stack((cells[later], cells[earlier])).astype(np.float64)
         usable = (pictures > DARK) & (pictures < BRIGHT)
         logs = np.log(np.clip(pictures, DARK, 1.0))
-        aligned = align_cells(logs[0], logs[1], usable, (positions[later] - positions[earlier]) * to_cells)
+        aligned = _align(logs[0], logs[1], usable, (positions[later] - positions[earlier]) * to_cells)
         if aligned is None:
             continue
         xi, yi, compared, params = aligned

@@ -99,23 +99,6 @@ def test_a_bright_figure_crossing_a_dark_still_shot_moves_neither_the_camera_nor
     )
 
 
-def test_a_zoom_into_a_bright_face_on_a_clean_film_reads_no_exposure_change(tmp_path: Path) -> None:
-    """A zoom moves no camera path: frames compared where the path says would set the cat's
-    bright face, spreading outward, against the darker ground that was there, and read a film
-    growing lighter. Aligned for the zoom, the same content is compared."""
-    from content.demo.source import CameraPose, Shot
-    from engine.analysis import measure_steps
-    from engine.scan import Scan
-
-    zoom = Shot("chelsea", 40, CameraPose(0.5, 0.5, 0.95), CameraPose(0.53, 0.42, 0.5))
-    clip = make_clip(tmp_path, "clean", shot=zoom)
-    _, shots, _, exposure = measure_steps(Scan(clip.scan).frames())
-    assert (shots == 0).all()
-    assert np.abs(np.log(exposure)).max() < 0.01, (
-        f"exposure drift seen on a clean film: {exposure.min():.3f} .. {exposure.max():.3f}"
-    )
-
-
 def _falloff_error(params: DegradationParams, truths: list, fitted: np.ndarray) -> tuple[float, float]:
     """RMS log error of the fitted falloff ``(h, w)`` against the truth's mean one, shape only
     (a constant gain is exposure), and the same for no correction at all."""
