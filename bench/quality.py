@@ -72,10 +72,11 @@ def measure(output: np.ndarray, truth: np.ndarray) -> Quality:
     mse = float(np.mean((a - b) ** 2))
     ssim = float(np.mean([structural_similarity(x, y, data_range=1.0) for x, y in zip(a, b, strict=True)]))
     errors = (a - b).mean(axis=(1, 2))
+    clip_gain = float((a * b).sum() / max((a * a).sum(), 1e-12))  # least squares: a * gain ≈ b
     return Quality(
         psnr=10 * np.log10(1.0 / max(mse, 1e-12)), ssim=ssim, flicker=float(np.abs(np.diff(errors)).mean()),
         smooth_error_fraction=smooth_error_fraction(a - b),
-        smooth_error_fraction_one_gain=smooth_error_fraction(a * float((a * b).sum() / max((a * a).sum(), 1e-12)) - b),
+        smooth_error_fraction_one_gain=smooth_error_fraction(a * clip_gain - b),
     )  # fmt: skip
 
 
