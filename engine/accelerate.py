@@ -23,7 +23,15 @@ from engine.device import GPU_INSTALL, DeviceError, cuda_problem
 
 log = logging.getLogger("mutoscope.engine")
 
-FP16_STAGES = {"Stabilise", "Warp", "RemoveDust", "RemoveScratches", "ReduceGrain", "Upscale"}
+FP16_STAGES = {
+    "Stabilise",
+    "Warp",
+    "RemoveDust",
+    "LineStrengths",
+    "RemoveScratches",
+    "ReduceGrain",
+    "Upscale",
+}
 """Module classes built with fp16 allowed."""
 
 

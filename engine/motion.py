@@ -112,7 +112,8 @@ def phase_peaks(ref: torch.Tensor, mov: torch.Tensor, count: int) -> torch.Tenso
     several motions (a figure crossing a still shot, a repeating pattern), each has its peak."""
     h, w = ref.shape[-2:]
     surface = _phase_surface(ref, mov)
-    local = F.max_pool2d(F.pad(surface[None], (2, 2, 2, 2), mode="circular"), 5, stride=1)[0]
+    padded = F.pad(surface[None], (2, 2, 2, 2), mode="circular")  # the 5x5 maximum, rows then columns
+    local = F.max_pool2d(F.max_pool2d(padded, (1, 5), stride=1), (5, 1), stride=1)[0]
     where = (surface == local)[0].nonzero()
     order = surface[0, where[:, 0], where[:, 1]].argsort(descending=True)[:count]
     dy, dx = where[order, 0], where[order, 1]

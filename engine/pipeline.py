@@ -26,7 +26,7 @@ from engine.noise import spatial_noise, temporal_noise
 from engine.stages.dust import RemoveDust
 from engine.stages.flicker import Deflicker
 from engine.stages.grain import ReduceGrain
-from engine.stages.scratches import MOVED_PX, RemoveScratches
+from engine.stages.scratches import MOVED_PX, LineStrengths, RemoveScratches
 from engine.stages.scratches import OFFSETS as SCRATCH_OFFSETS
 from engine.stages.upscale import Upscale
 from engine.stages.weave import Stabilise
@@ -90,6 +90,7 @@ class Restorer:
             "motion": MotionEstimator(),
             "warp": Warp(),
             "dust": RemoveDust(preset.dust.strength),
+            "lines": LineStrengths(),
             "scratches": RemoveScratches(preset.scratches.strength),
             "grain": ReduceGrain(preset.grain.strength, preset.grain_keep),
             "upscale": Upscale(self.scale),
@@ -197,10 +198,11 @@ class Restorer:
             # window it is in. The centre: cleaned after the dust stage, which may already have
             # taken out part of a line (a scratch moves against the scene, like dirt); the
             # subtraction measures what is left, so nothing is taken out twice.
-            cleaned = self._run("scratches", y, x, film_shift, moving, same)
+            lines = self._run("lines", x)  # of every frame of the window, for both passes
+            cleaned = self._run("scratches", y, lines, film_shift, moving, same)
             around = neighbours(cleaned)
             out = slice(MOTION_RADIUS, MOTION_RADIUS + core)
-            context = x[MOTION_RADIUS : MOTION_RADIUS + core + 2 * r]
+            context = lines[MOTION_RADIUS : MOTION_RADIUS + core + 2 * r]
             centre = self._run("scratches", centre, context, film_shift[out], moving[out], same[out])
         keep("scratches", centre, 0)
         if grain is not None:

@@ -223,12 +223,23 @@ def repair(frames: torch.Tensor, centre: torch.Tensor, gap: torch.Tensor, line: 
         middle = torch.where(take, found, middle)
         half = torch.where(take, reach + 1, half)
     inside = middle >= 0  # (N, W)
-    middle = middle.clamp(min=0)
-    half = half.clamp(min=1)
+    if torch.compiler.is_compiling():
+        picked = columns  # a graph built for TensorRT keeps static shapes: every column
+    else:
+        # only the columns near a line are worked on: most of a frame has none
+        picked = inside.any(dim=0).nonzero()[:, 0]  # (K,)
+        if len(picked) == 0:
+            return frames.clamp(0.0, 1.0)
+    # each column's line strength at its middle's gap, and the sign of its middle's line
+    at_gap = line.gather(1, gap.gather(1, middle.clamp(min=0))[:, None])[:, 0]  # (N, W)
+    sign = torch.sign(at_gap.gather(1, middle.clamp(min=0)))[:, picked]  # (N, K)
+    at_gap = at_gap[:, picked]
+    inside, middle, half = inside[:, picked], middle[:, picked].clamp(min=0), half[:, picked].clamp(min=1)
     rows = frames[:, 0]  # (N, H, W)
+    k = len(picked)
 
     def at(offset: torch.Tensor) -> torch.Tensor:
-        return rows.gather(2, (middle + offset).clamp(0, w - 1)[:, None, :].expand(n, h, w))
+        return rows.gather(2, (middle + offset).clamp(0, w - 1)[:, None, :].expand(n, h, k))
 
     # the picture across the line: the quadratic through the pairs of columns just outside it
     # (the inner pair exactly, so the repair meets the picture without a step)
@@ -236,11 +247,9 @@ def repair(frames: torch.Tensor, centre: torch.Tensor, gap: torch.Tensor, line: 
     far = 0.5 * (at(-half - 2) + at(half + 2))
     curve = ((far - near) / (4 * half + 4)[:, None, :]).to(frames.dtype)
     slope = (at(half) - at(-half)) / (2 * half)[:, None, :]
-    u = (columns[None, :] - middle).to(frames.dtype)[:, None, :]
+    u = (picked[None, :] - middle).to(frames.dtype)[:, None, :]
     picture = near - curve * half[:, None, :] ** 2 + slope * u + curve * u**2
-    residual = (rows - picture)[:, None]  # (N, 1, H, W)
-    at_gap = line.gather(1, gap.gather(1, middle)[:, None])[:, 0]  # (N, W): at its middle's gap
-    sign = torch.sign(at_gap.gather(1, middle))
+    residual = (rows[..., picked] - picture)[:, None]  # (N, 1, H, K)
     # never more than the column's own ridge: a picture's vertical under the line stays
     limit = 1.5 * (sign * at_gap).clamp(min=0.0)
     # robust along the line: a running median (an edge crossing it is a few rows), then smoothed
@@ -252,12 +261,14 @@ def repair(frames: torch.Tensor, centre: torch.Tensor, gap: torch.Tensor, line: 
     profile = sign[:, None, None, :] * torch.minimum(
         (sign[:, None, None, :] * profile).clamp(min=0.0), limit[:, None, None, :]
     )
-    return (frames - inside[:, None, None, :] * profile).clamp(0.0, 1.0)
+    out = frames.clamp(0.0, 1.0)
+    out[..., picked] = (frames[..., picked] - inside[:, None, None, :] * profile).clamp(0.0, 1.0)
+    return out
 
 
 def remove_scratches(
     frames: torch.Tensor,
-    context: torch.Tensor | None = None,
+    around_line: torch.Tensor | None = None,
     film_shift: torch.Tensor | None = None,
     moved: torch.Tensor | None = None,
     same: torch.Tensor | None = None,
@@ -265,14 +276,14 @@ def remove_scratches(
 ) -> torch.Tensor:
     """``frames`` ``(N, 1, H, W)`` in [0, 1] with line scratches subtracted.
 
-    ``context`` ``(N + 2R, 1, H, W)``, where given, is the same frames with ``R`` more on each
-    side (``R`` at least the largest of :data:`OFFSETS`); ``film_shift``, ``moved`` and ``same``
+    ``around_line`` ``(N + 2R, G, W)``, where given, is the line strengths (:class:`LineStrengths`)
+    of the same frames with ``R`` more on each side (``R`` at least the largest of
+    :data:`OFFSETS`); ``film_shift``, ``moved`` and ``same``
     ``(N, K)`` describe the frames at :data:`OFFSETS` as :func:`on_film` needs. Without them each
     frame is judged alone. ``strength`` scales how faint a line may be and still be found."""
     centre, gap, line = find_lines(frames, strength)
-    if context is not None and film_shift is not None and moved is not None and same is not None:
-        r = (context.shape[0] - frames.shape[0]) // 2
-        around_line, _ = _frame_by_frame(line_strength, context)  # (N + 2R, G, W)
+    if around_line is not None and film_shift is not None and moved is not None and same is not None:
+        r = (around_line.shape[0] - frames.shape[0]) // 2
         rows = torch.arange(frames.shape[0], device=frames.device)[:, None] + r
         around = around_line[rows + torch.tensor(OFFSETS, device=frames.device)[None, :]]
         centre = centre & on_film(line, around, gap, film_shift, moved, same)
@@ -282,8 +293,17 @@ def remove_scratches(
     return torch.cat([repair(*part) for part in parts])
 
 
+class LineStrengths(nn.Module):
+    """Every column's line strength in each frame, ``(N, 1, H, W) -> (N, G, W)``
+    (:func:`line_strength`, a frame at a time): measured once per window, for both passes of
+    :class:`RemoveScratches` over the frames it holds."""
+
+    def forward(self, frames: torch.Tensor) -> torch.Tensor:
+        return _frame_by_frame(line_strength, frames)[0]
+
+
 class RemoveScratches(nn.Module):
-    """:func:`remove_scratches` as a module with a fixed ``strength``: ``(frames, context,
+    """:func:`remove_scratches` as a module with a fixed ``strength``: ``(frames, around_line,
     film_shift, moved, same) -> frames``."""
 
     def __init__(self, strength: float = 1.0) -> None:
@@ -293,9 +313,9 @@ class RemoveScratches(nn.Module):
     def forward(
         self,
         frames: torch.Tensor,
-        context: torch.Tensor,
+        around_line: torch.Tensor,
         film_shift: torch.Tensor,
         moved: torch.Tensor,
         same: torch.Tensor,
     ) -> torch.Tensor:
-        return remove_scratches(frames, context, film_shift, moved, same, self.strength)
+        return remove_scratches(frames, around_line, film_shift, moved, same, self.strength)
