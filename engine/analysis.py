@@ -18,7 +18,7 @@ from scipy.signal import savgol_filter
 
 from engine.cell_store import CellStore
 from engine.exposure import exposure_gains
-from engine.motion import blur, phase_peaks, refine_shift, translate
+from engine.motion import REFINE_SIGMA, blur, phase_peaks, refine_shift, translate
 from engine.noise import MAD_TO_SIGMA
 from engine.vignette import Vignette, VignetteFit, cell_picture
 from engine.vignette_motion import falloff_from_motion
@@ -77,9 +77,14 @@ def _correlation(a: torch.Tensor, b: torch.Tensor) -> float:
 
 
 def _best_shift(
-    previous: torch.Tensor, current: torch.Tensor, last: torch.Tensor
+    previous: torch.Tensor,
+    current: torch.Tensor,
+    last: torch.Tensor,
+    blurred: torch.Tensor,
+    blurred_current: torch.Tensor,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """The shift ``(1, 2)`` from ``previous`` to ``current`` (``(1, 1, H, W)``) and ``current``
+    """The shift ``(1, 2)`` from ``previous`` to ``current`` (``(1, 1, H, W)``; ``blurred`` and
+    ``blurred_current`` the two blurred by :data:`engine.motion.REFINE_SIGMA`) and ``current``
     moved back by it. Each of :data:`PEAKS` phase correlation peaks, the step before and no
     shift at all (those a pixel apart or more) is refined, and the one that leaves the fewest
     pixels mismatched wins, refined further: a repeating pattern, or a large figure moving
@@ -89,7 +94,9 @@ def _best_shift(
     for start in (*phase_peaks(previous, current, PEAKS), last[0], torch.zeros_like(last[0])):
         if all(float((start - s).abs().max()) >= 1.0 for s in starts):
             starts.append(start)
-    refined = refine_shift(previous, current, torch.stack(starts), iterations=2)  # all at once
+    refined = refine_shift(
+        blurred, blurred_current, torch.stack(starts), iterations=2, blurred=True
+    )  # all at once
     moved = translate(current.expand(len(starts), -1, -1, -1), -refined, mode="bilinear")
     shifts = list(refined[:, None])
     squares = list((moved - previous)[:, None, :, 8:-8, 8:-8].square())
@@ -102,7 +109,7 @@ def _best_shift(
     # to the least squared difference
     close = [i for i, loss in enumerate(losses) if loss <= (1.0 + MISMATCH_TIE) * min(losses)]
     chosen = min(close, key=lambda i: float(squares[i].mean()))
-    shift = refine_shift(previous, current, shifts[chosen], iterations=2)
+    shift = refine_shift(blurred, blurred_current, shifts[chosen], iterations=2, blurred=True)
     return shift, translate(current, -shift, mode="bilinear")
 
 
@@ -114,16 +121,19 @@ def measure_steps(
     steps: list[tuple[float, float]] = []
     shots: list[int] = []
     previous: torch.Tensor | None = None
+    blurred = torch.zeros(0)  # the previous frame under refine_shift's blur: each frame is blurred once
     vignette = VignetteFit()
     store = CellStore()
     position = np.zeros(2)
     for index, frame in enumerate(frames):
         current = torch.from_numpy(frame).float().div(255.0)[None, None]
+        blurred_current = blur(current, REFINE_SIGMA)
         if previous is None:
             steps.append((0.0, 0.0))
             shots.append(0)
         else:
-            shift, aligned = _best_shift(previous, current, torch.tensor([steps[-1]], dtype=current.dtype))
+            last = torch.tensor([steps[-1]], dtype=current.dtype)
+            shift, aligned = _best_shift(previous, current, last, blurred, blurred_current)
             same_shot = _correlation(_small(previous), _small(aligned)) >= CUT_CORRELATION
             steps.append(tuple(shift[0].tolist()) if same_shot else (0.0, 0.0))
             shots.append(shots[-1] + (0 if same_shot else 1))
@@ -131,7 +141,7 @@ def measure_steps(
         cells = cell_picture(current)
         vignette.add(cells)
         store.add(cells, frame.shape, position, shots[-1])
-        previous = current
+        previous, blurred = current, blurred_current
         if on_frame:
             on_frame(index + 1)
     # the falloff the picture's gradients show, or the one the camera's moves show, whichever

@@ -138,15 +138,21 @@ def phase_correlate(ref: torch.Tensor, mov: torch.Tensor) -> tuple[torch.Tensor,
     return torch.stack((dx, dy), dim=1), peak
 
 
+REFINE_SIGMA = 0.8
+"""The blur (pixels) :func:`refine_shift` matches frames under."""
+
+
 def refine_shift(
-    ref: torch.Tensor, mov: torch.Tensor, shift: torch.Tensor, iterations: int = 4
+    ref: torch.Tensor, mov: torch.Tensor, shift: torch.Tensor, iterations: int = 4, blurred: bool = False
 ) -> torch.Tensor:
     """Refine a global ``shift`` ``(N, 2)`` (``mov(x + d) ≈ ref(x)``) by Gauss-Newton on the
     whole frame, robustly (large differences count little), to about a hundredth of a pixel on
     a sharp frame; 8 pixels of border ignored. ``ref`` and ``mov`` are ``(N, 1, H, W)``, or
-    ``(1, 1, H, W)`` to refine ``N`` starting shifts of one pair at once."""
+    ``(1, 1, H, W)`` to refine ``N`` starting shifts of one pair at once; ``blurred``: both are
+    blurred by :data:`REFINE_SIGMA` already (a caller that matches one frame more than once)."""
     h, w = ref.shape[-2:]
-    ref_s, mov_s = blur(ref, 0.8), blur(mov, 0.8).expand(shift.shape[0], -1, -1, -1)
+    ref_s, mov_s = (ref, mov) if blurred else (blur(ref, REFINE_SIGMA), blur(mov, REFINE_SIGMA))
+    mov_s = mov_s.expand(shift.shape[0], -1, -1, -1)
     inner = torch.zeros(1, 1, h, w, dtype=ref.dtype, device=ref.device)
     inner[..., 8:-8, 8:-8] = 1.0
     for _ in range(iterations):
