@@ -223,6 +223,8 @@ def repair(frames: torch.Tensor, centre: torch.Tensor, gap: torch.Tensor, line: 
         middle = torch.where(take, found, middle)
         half = torch.where(take, reach + 1, half)
     inside = middle >= 0  # (N, W)
+    middle = middle.clamp(min=0)
+    half = half.clamp(min=1)
     if torch.compiler.is_compiling():
         picked = columns  # a graph built for TensorRT keeps static shapes: every column
     else:
@@ -231,10 +233,10 @@ def repair(frames: torch.Tensor, centre: torch.Tensor, gap: torch.Tensor, line: 
         if len(picked) == 0:
             return frames.clamp(0.0, 1.0)
     # each column's line strength at its middle's gap, and the sign of its middle's line
-    at_gap = line.gather(1, gap.gather(1, middle.clamp(min=0))[:, None])[:, 0]  # (N, W)
-    sign = torch.sign(at_gap.gather(1, middle.clamp(min=0)))[:, picked]  # (N, K)
+    at_gap = line.gather(1, gap.gather(1, middle)[:, None])[:, 0]  # (N, W)
+    sign = torch.sign(at_gap.gather(1, middle))[:, picked]  # (N, K)
     at_gap = at_gap[:, picked]
-    inside, middle, half = inside[:, picked], middle[:, picked].clamp(min=0), half[:, picked].clamp(min=1)
+    inside, middle, half = inside[:, picked], middle[:, picked], half[:, picked]
     rows = frames[:, 0]  # (N, H, W)
     k = len(picked)
 
