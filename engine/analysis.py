@@ -18,7 +18,7 @@ from scipy.signal import savgol_filter
 
 from engine.cell_store import CellStore
 from engine.exposure import exposure_gains
-from engine.motion import REFINE_SIGMA, blur, phase_peaks, refine_shift, translate
+from engine.motion import blur, phase_peaks, refine_shift, refine_view, sampled, translate
 from engine.noise import MAD_TO_SIGMA
 from engine.vignette import Vignette, VignetteFit, cell_picture
 from engine.vignette_motion import falloff_from_motion
@@ -35,6 +35,8 @@ MISMATCH_FLOOR = 0.01
 MISMATCH_TIE = 0.1
 """Candidates whose mismatch is within this share of the least are told apart by their squared
 difference."""
+FINAL_ITERATIONS = 5
+"""Gauss-Newton steps that refine the winning candidate (the candidates get two each)."""
 WEAVE_HALF_WINDOW = 12
 """Half the Savitzky-Golay window (frames) that separates weave from the camera move, at
 strength 1."""
@@ -80,11 +82,11 @@ def _best_shift(
     previous: torch.Tensor,
     current: torch.Tensor,
     last: torch.Tensor,
-    blurred: torch.Tensor,
-    blurred_current: torch.Tensor,
+    viewed: torch.Tensor,
+    viewed_current: torch.Tensor,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """The shift ``(1, 2)`` from ``previous`` to ``current`` (``(1, 1, H, W)``; ``blurred`` and
-    ``blurred_current`` the two blurred by :data:`engine.motion.REFINE_SIGMA`) and ``current``
+    """The shift ``(1, 2)`` from ``previous`` to ``current`` (``(1, 1, H, W)``; ``viewed`` and
+    ``viewed_current`` the two as :func:`engine.motion.refine_view` prepares them) and ``current``
     moved back by it. Each of :data:`PEAKS` phase correlation peaks, the step before and no
     shift at all (those a pixel apart or more) is refined, and the one that leaves the fewest
     pixels mismatched wins, refined further: a repeating pattern, or a large figure moving
@@ -95,21 +97,22 @@ def _best_shift(
         if all(float((start - s).abs().max()) >= 1.0 for s in starts):
             starts.append(start)
     refined = refine_shift(
-        blurred, blurred_current, torch.stack(starts), iterations=2, blurred=True
+        viewed, viewed_current, torch.stack(starts), iterations=2, viewed=True
     )  # all at once
     moved = translate(current.expand(len(starts), -1, -1, -1), -refined, mode="bilinear")
     shifts = list(refined[:, None])
     squares = list((moved - previous)[:, None, :, 8:-8, 8:-8].square())
     # a bounded loss: each pixel counts at most once, so the move shared by most of the frame
     # wins, not the one that aligns the most contrast (a bright figure on a dark still ground)
-    typical = min(float(q.median()) for q in squares) ** 0.5  # the median absolute difference
+    # the median absolute difference
+    typical = min(float(sampled(q.flatten(1)).median()) for q in squares) ** 0.5
     scale = max(MISMATCH_SCALE * MAD_TO_SIGMA * typical, MISMATCH_FLOOR) ** 2
     losses = [float((q / (q + scale)).mean()) for q in squares]
     # near-ties (a clean, sharp picture mismatches at its edges under any sub-pixel error) go
     # to the least squared difference
     close = [i for i, loss in enumerate(losses) if loss <= (1.0 + MISMATCH_TIE) * min(losses)]
     chosen = min(close, key=lambda i: float(squares[i].mean()))
-    shift = refine_shift(blurred, blurred_current, shifts[chosen], iterations=2, blurred=True)
+    shift = refine_shift(viewed, viewed_current, shifts[chosen], iterations=FINAL_ITERATIONS, viewed=True)
     return shift, translate(current, -shift, mode="bilinear")
 
 
@@ -121,19 +124,19 @@ def measure_steps(
     steps: list[tuple[float, float]] = []
     shots: list[int] = []
     previous: torch.Tensor | None = None
-    blurred = torch.zeros(0)  # the previous frame under refine_shift's blur: each frame is blurred once
+    viewed = torch.zeros(0)  # the previous frame as refine_shift matches it: each frame is prepared once
     vignette = VignetteFit()
     store = CellStore()
     position = np.zeros(2)
     for index, frame in enumerate(frames):
         current = torch.from_numpy(frame).float().div(255.0)[None, None]
-        blurred_current = blur(current, REFINE_SIGMA)
+        viewed_current = refine_view(current)
         if previous is None:
             steps.append((0.0, 0.0))
             shots.append(0)
         else:
             last = torch.tensor([steps[-1]], dtype=current.dtype)
-            shift, aligned = _best_shift(previous, current, last, blurred, blurred_current)
+            shift, aligned = _best_shift(previous, current, last, viewed, viewed_current)
             same_shot = _correlation(_small(previous), _small(aligned)) >= CUT_CORRELATION
             steps.append(tuple(shift[0].tolist()) if same_shot else (0.0, 0.0))
             shots.append(shots[-1] + (0 if same_shot else 1))
@@ -141,7 +144,7 @@ def measure_steps(
         cells = cell_picture(current)
         vignette.add(cells)
         store.add(cells, frame.shape, position, shots[-1])
-        previous, blurred = current, blurred_current
+        previous, viewed = current, viewed_current
         if on_frame:
             on_frame(index + 1)
     # the falloff the picture's gradients show, or the one the camera's moves show, whichever

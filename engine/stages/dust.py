@@ -61,8 +61,12 @@ def dirt_mask(
     half = ok.shape[1] // 2
     both_sides = ok[:, :half].any(dim=1, keepdim=True) & ok[:, half:].any(dim=1, keepdim=True)
     agreement = torch.where(both_sides, 1.0, ONE_SIDED_AGREEMENT)
+    # fine texture that the motion does not follow (an object turning) is sharp in the frame and
+    # smeared alike in every neighbour, so the frame's own texture raises the bar too; a blotch
+    # is flat inside, where its core is found
     gx, gy = gradients(neighbour_estimate(around, valid))
-    texture = TEXTURE * torch.sqrt(gx * gx + gy * gy)
+    cx, cy = gradients(smooth)
+    texture = TEXTURE * torch.sqrt(torch.maximum(gx * gx + gy * gy, cx * cx + cy * cy))
     threshold = (THRESHOLD_SIGMAS / max(strength, 1e-3)) * noise + FLOOR + texture
     departure = torch.maximum(low - smooth, smooth - high)
     # the neighbours must agree with one another more than the pixel agrees with them: where
