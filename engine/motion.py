@@ -297,6 +297,41 @@ def dense_flow(
     return 2.0**finest * F.interpolate(flow, size=(h, w), mode="bilinear", align_corners=False)
 
 
+SELECT_MARGIN = 2.0
+"""A refined flow is taken in full where it lowers the local mismatch by this many times the
+frame's typical mismatch, and not at all where it lowers it by nothing."""
+SELECT_SIGMA = 2.0
+"""Gaussian (pixels) over which :func:`select_refinement` weighs the local mismatch."""
+SELECT_SPREAD = 8.0
+"""Gaussian (pixels) over which :func:`select_refinement` carries its choice from where the
+picture tells the flows apart into flat parts, where it does not (a plain object's middle)."""
+
+
+def select_refinement(
+    ref: torch.Tensor, mov: torch.Tensor, base: torch.Tensor, refined: torch.Tensor
+) -> torch.Tensor:
+    """Flow ``(N, 2, H, W)`` from ``ref`` to ``mov`` that takes ``refined`` only where it
+    matches better than ``base`` (both flows ``(N, 2, H, W)``) by more than the noise: where
+    the blurred mismatch ``|mov(x + f(x)) - ref(x)|`` falls by :data:`SELECT_MARGIN` times
+    the frame's median mismatch under ``refined``, ``refined``; where it does not fall,
+    ``base``; in between, a blend. Where the two flows predict the same picture (flat parts),
+    the choice made nearby, where they do not, holds (:data:`SELECT_SPREAD`). On a shot that
+    does not move, or moves as a whole, a dense flow's grain-driven wobble does not move what it
+    carries; a moving object, which the refinement matches far better at its edges, keeps its
+    own motion, plain middle and all."""
+    predicted, refined_predicted = warp(mov, base), warp(mov, refined)
+    base_error = blur((predicted - ref).abs(), SELECT_SIGMA)
+    refined_error = blur((refined_predicted - ref).abs(), SELECT_SIGMA)
+    typical = sampled(refined_error.flatten(1)).median(dim=1).values.view(-1, 1, 1, 1)
+    margin = SELECT_MARGIN * typical + 1e-4
+    weight = ((base_error - refined_error) / margin).clamp(0.0, 1.0)
+    telling = (blur((predicted - refined_predicted).abs(), SELECT_SIGMA) / margin).clamp(0.0, 1.0)
+    nearby = blur(torch.cat((weight * telling, telling), dim=1), SELECT_SPREAD)
+    spread = nearby[:, :1] / nearby[:, 1:].clamp(min=1e-6)
+    weight = telling * weight + (1.0 - telling) * spread
+    return base + weight * (refined - base)
+
+
 class MotionEstimator(nn.Module):
     """Dense flow from ``ref`` to ``mov`` (``(N, 1, H, W)``), starting from the global ``shift``
     ``(N, 2)``; ``settings`` are :func:`engine.motion.dense_flow`'s keyword arguments."""

@@ -1,5 +1,6 @@
-"""The colour stage's operations: chroma carried one frame along motion, unsure chroma filled
-from sure neighbours guided by lightness edges, and chroma brought up to a finer lightness.
+"""The colour stage's operations: the motion between neighbouring frames, chroma carried one
+frame along it, unsure chroma filled from sure neighbours guided by lightness edges, and
+chroma brought up to a finer lightness.
 
 Lightness is ``L*/100`` ``(N, 1, H, W)`` in [0, 1]; chroma ``(N, 2, H, W)`` CIELAB ``(a*, b*)``;
 confidence ``(N, 1, H, W)`` in [0, 1] (1: known, from a keyframe or sure motion; 0: a guess).
@@ -16,7 +17,16 @@ import torch.nn.functional as F
 from torch import nn
 
 from engine.colour.palette import apply_palette
-from engine.motion import blur, dense_flow, inside, warp
+from engine.motion import (
+    SELECT_MARGIN,
+    SELECT_SIGMA,
+    blur,
+    dense_flow,
+    inside,
+    sampled,
+    select_refinement,
+    warp,
+)
 
 MATCH_TOLERANCE = 0.04
 """Lightness difference (``L*/100``, after a light blur) up to which a motion match is sure;
@@ -25,9 +35,11 @@ NOISE_FACTOR = 3.0
 """The tolerance grows by this many times the frame's median mismatch (grain, flicker left)."""
 STEP_DECAY = 0.99
 """Confidence kept per frame carried: far keyframes count a little less."""
-ANCHOR = {"regulariser": 1e-3, "robust": False, "finest": 0, "window": 2.0}
-"""The flow settings (:func:`engine.motion.dense_flow`) that match each carried frame against
-its keyframe, as the colour's flow between frames."""
+FLOW = {"regulariser": 1e-3, "robust": False, "finest": 0, "window": 2.0}
+"""The colour's flow (:func:`engine.motion.dense_flow`), between neighbouring frames and from
+each carried frame to its keyframe: held at the coarser estimate in flat parts of the picture
+(sky, walls), where grain would otherwise move it; not robust, so that a moving object that
+differs from its background pulls its own flow; at the working size."""
 EDGE_SIGMA = 0.06
 """Lightness difference (``L*/100``) across which chroma passes at weight exp(-1/2)."""
 
@@ -112,15 +124,56 @@ def carry(
     unsure chroma is filled by :func:`fill` with the keyframe's palette ``colours``. Returns
     ``(chroma, confidence, reach)`` for the current frame."""
     moved = warp(torch.cat((reach, confidence, previous), dim=1), flow)
-    # composed frame to frame, then matched against the keyframe itself: small errors of each
-    # step do not add up along the shot
-    reach = dense_flow(current, key_light, flow + moved[:, :2], **ANCHOR)
+    # composed frame to frame, then matched against the keyframe itself where that matches
+    # better: small errors of each step do not add up along the shot, and grain does not
+    # make the carried chroma wobble where they had not
+    composed = flow + moved[:, :2]
+    reach = select_refinement(current, key_light, composed, dense_flow(current, key_light, composed, **FLOW))
     difference = blur(moved[:, 3:], 1.5) - blur(current, 1.5)
     typical = difference.abs().flatten(1).median(dim=1).values.view(-1, 1, 1, 1)
     mismatch = difference / (MATCH_TOLERANCE + NOISE_FACTOR * typical)
     sure = (2.0 - mismatch.abs()).clamp(0.0, 1.0) * inside(reach)
     known = (moved[:, 2:3] * sure * STEP_DECAY).clamp(0.0, 1.0)
     return fill(warp(key, reach), known, current, colours), known, reach
+
+
+def steady(current: torch.Tensor, previous: torch.Tensor, shifts: torch.Tensor) -> torch.Tensor:
+    """Flow ``(N, 2, H, W)`` from ``current`` to ``previous`` (``(N, 1, H, W)``) made of the
+    whole-frame ``shifts`` ``(N, K, 2)``: the one that matches best at the most pixels (the
+    background's) everywhere, except where another matches better by more than the noise
+    (:data:`engine.motion.SELECT_MARGIN` times the frame's median mismatch, blurred by
+    :data:`engine.motion.SELECT_SIGMA`). A still background keeps a still candidate though a
+    large moving object holds the highest correlation peak, and flat parts, where every
+    candidate fits, keep the background's."""
+    n, k, _ = shifts.shape
+    h, w = current.shape[-2:]
+    fields = shifts.reshape(n * k, 2, 1, 1).expand(n * k, 2, h, w)
+    moved = warp(previous.repeat_interleave(k, dim=0), fields)
+    mismatch = blur((moved - current.repeat_interleave(k, dim=0)).abs(), SELECT_SIGMA).view(n, k, h, w)
+    least, best = mismatch.min(dim=1)
+    typical = sampled(least.flatten(1)).median(dim=1).values.view(n, 1, 1)
+    margin = SELECT_MARGIN * typical + 1e-4
+    default = F.one_hot(best.flatten(1), k).sum(dim=1).argmax(dim=1)  # (N,): the most pixels' best
+    kept = torch.gather(mismatch, 1, default.view(n, 1, 1, 1).expand(n, 1, h, w))[:, 0]
+    choice = torch.where(kept - least > margin, best, default.view(n, 1, 1))
+    return torch.stack(
+        [torch.gather(shifts[..., axis], 1, choice.flatten(1)).view(n, h, w) for axis in (0, 1)], dim=1
+    )
+
+
+def follow(current: torch.Tensor, previous: torch.Tensor, shifts: torch.Tensor) -> torch.Tensor:
+    """The colour's flow from the frame with lightness ``current`` to its neighbour
+    ``previous`` (``(N, 1, H, W)``), given candidate whole-frame ``shifts`` ``(N, K, 2)``: a
+    dense flow that starts from the candidate each part of the frame fits (:func:`steady`), not
+    from the highest correlation peak alone."""
+    return dense_flow(current, previous, steady(current, previous, shifts), **FLOW)
+
+
+class Follow(nn.Module):
+    """:func:`follow` as a module."""
+
+    def forward(self, current: torch.Tensor, previous: torch.Tensor, shifts: torch.Tensor) -> torch.Tensor:
+        return follow(current, previous, shifts)
 
 
 class Carry(nn.Module):

@@ -23,21 +23,31 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from engine.colour.carry import Carry, JointUpsample
+from engine.colour.carry import Carry, Follow, JointUpsample
 from engine.colour.lab import grey8_lightness, to_lab, to_rgb8
 from engine.colour.palette import apply_palette, palette
 from engine.modules import Compiler, ModuleRunner, eager
-from engine.motion import MotionEstimator, phase_correlate
+from engine.motion import phase_correlate, phase_peaks
 from engine.progress import Progress
 
 log = logging.getLogger("mutoscope.engine")
 
-FLOW = {"regulariser": 1e-3, "robust": False, "finest": 0, "window": 2.0}
-"""The colour's flow (:func:`engine.motion.dense_flow`): held at the coarser estimate in flat
-parts of the picture (sky, walls), where grain would otherwise move it; not robust, so that a
-moving object that differs from its background pulls its own flow; at the working size."""
+CANDIDATES = 3
+"""Correlation peaks between neighbouring frames that the colour's flow starts from, beside
+the highest one to a tenth of a pixel and no motion at all (:func:`candidate_shifts`)."""
 NoKeyframe = str
 """What a shot without a keyframe becomes: ``grey`` or ``nearest-palette``."""
+
+
+def candidate_shifts(current: torch.Tensor, previous: torch.Tensor) -> torch.Tensor:
+    """Whole-frame motions from ``current`` to ``previous`` (``(N, 1, H, W)``) that the colour's
+    flow may start from, ``(N, CANDIDATES + 2, 2)``: the global shift, the :data:`CANDIDATES`
+    highest correlation peaks and no motion (a shot's background, as often as not)."""
+    shift, _ = phase_correlate(current, previous)
+    peaks = torch.stack(
+        [phase_peaks(current[i : i + 1], previous[i : i + 1], CANDIDATES) for i in range(len(current))]
+    )
+    return torch.cat((shift[:, None], peaks, torch.zeros_like(shift[:, None])), dim=1)
 
 
 @dataclass
@@ -87,7 +97,7 @@ class Colourist:
         self.device = device
         self.no_keyframe = no_keyframe
         self._run = ModuleRunner(
-            {"motion": MotionEstimator(**FLOW), "carry": Carry(), "upsample": JointUpsample()},
+            {"motion": Follow(), "carry": Carry(), "upsample": JointUpsample()},
             compiler,
         )
         self._keys: dict[int, _Key] = {}
@@ -141,8 +151,7 @@ class Colourist:
             or self.shot[index] != self.shot[state.source]
         ):
             return None
-        shift, _ = phase_correlate(current, previous)
-        flow = self._run("motion", current, previous, shift)
+        flow = self._run("motion", current, previous, candidate_shifts(current, previous))
         key = self._key(state.source)
         assert key.light is not None, "a pass reaches a keyframe before it carries from it"
         chroma, confidence, reach = self._run(
