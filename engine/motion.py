@@ -307,6 +307,13 @@ SELECT_SPREAD = 8.0
 picture tells the flows apart into flat parts, where it does not (a plain object's middle)."""
 
 
+def selection_margin(mismatch: torch.Tensor) -> torch.Tensor:
+    """``(N, 1, 1, 1)``: how much better than another a flow must match to be chosen over it,
+    :data:`SELECT_MARGIN` times the median of each frame's blurred ``mismatch`` ``(N, 1, H, W)``."""
+    typical = sampled(mismatch.flatten(1)).median(dim=1).values.view(-1, 1, 1, 1)
+    return SELECT_MARGIN * typical + 1e-4
+
+
 def select_refinement(
     ref: torch.Tensor, mov: torch.Tensor, base: torch.Tensor, refined: torch.Tensor
 ) -> torch.Tensor:
@@ -322,8 +329,7 @@ def select_refinement(
     predicted, refined_predicted = warp(mov, base), warp(mov, refined)
     base_error = blur((predicted - ref).abs(), SELECT_SIGMA)
     refined_error = blur((refined_predicted - ref).abs(), SELECT_SIGMA)
-    typical = sampled(refined_error.flatten(1)).median(dim=1).values.view(-1, 1, 1, 1)
-    margin = SELECT_MARGIN * typical + 1e-4
+    margin = selection_margin(refined_error)
     weight = ((base_error - refined_error) / margin).clamp(0.0, 1.0)
     telling = (blur((predicted - refined_predicted).abs(), SELECT_SIGMA) / margin).clamp(0.0, 1.0)
     nearby = blur(torch.cat((weight * telling, telling), dim=1), SELECT_SPREAD)

@@ -17,16 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from engine.colour.palette import apply_palette
-from engine.motion import (
-    SELECT_MARGIN,
-    SELECT_SIGMA,
-    blur,
-    dense_flow,
-    inside,
-    sampled,
-    select_refinement,
-    warp,
-)
+from engine.motion import SELECT_SIGMA, blur, dense_flow, inside, select_refinement, selection_margin, warp
 
 MATCH_TOLERANCE = 0.04
 """Lightness difference (``L*/100``, after a light blur) up to which a motion match is sure;
@@ -151,8 +142,7 @@ def steady(current: torch.Tensor, previous: torch.Tensor, shifts: torch.Tensor) 
     moved = warp(previous.repeat_interleave(k, dim=0), fields)
     mismatch = blur((moved - current.repeat_interleave(k, dim=0)).abs(), SELECT_SIGMA).view(n, k, h, w)
     least, best = mismatch.min(dim=1)
-    typical = sampled(least.flatten(1)).median(dim=1).values.view(n, 1, 1)
-    margin = SELECT_MARGIN * typical + 1e-4
+    margin = selection_margin(least[:, None])[:, 0]
     default = F.one_hot(best.flatten(1), k).sum(dim=1).argmax(dim=1)  # (N,): the most pixels' best
     kept = torch.gather(mismatch, 1, default.view(n, 1, 1, 1).expand(n, 1, h, w))[:, 0]
     choice = torch.where(kept - least > margin, best, default.view(n, 1, 1))
