@@ -20,8 +20,8 @@ from engine.cell_store import CellStore
 from engine.exposure import exposure_gains
 from engine.motion import blur, phase_peaks, refine_shift, refine_view, sampled, translate
 from engine.noise import MAD_TO_SIGMA
-from engine.vignette import Vignette, VignetteFit, cell_picture
-from engine.vignette_motion import falloff_from_motion
+from engine.vignette import SCENE_SHARE, STILL_SCENE_SHARE, Vignette, VignetteFit, cell_picture
+from engine.vignette_motion import MIN_MOVE, falloff_from_motion
 
 CUT_CORRELATION = 0.5
 """Below this correlation of two aligned, downsized frames, a new shot has begun."""
@@ -116,6 +116,17 @@ def _best_shift(
     return shift, translate(current, -shift, mode="bilinear")
 
 
+def _camera_moved(store: CellStore) -> bool:
+    """Whether the camera path of any shot spans ``MIN_MOVE`` of the frame's width or more."""
+    if store.frame is None:
+        return False
+    positions, shots = store.positions, store.shots
+    return any(
+        float(np.hypot(*np.ptp(positions[shots == s], axis=0))) >= MIN_MOVE * store.frame[1]
+        for s in np.unique(shots)
+    )
+
+
 def measure_steps(
     frames: Iterable[np.ndarray], on_frame: Callable[[int], None] | None = None
 ) -> tuple[np.ndarray, np.ndarray, Vignette, np.ndarray]:
@@ -148,8 +159,10 @@ def measure_steps(
         if on_frame:
             on_frame(index + 1)
     # the falloff the picture's gradients show, or the one the camera's moves show, whichever
-    # the footage trusts more (the moves cannot beat a fully trusted gradient fit: ties keep it)
-    falloff = vignette.result()
+    # the footage trusts more (the moves cannot beat a fully trusted gradient fit: ties keep it);
+    # where the camera never moved, the picture's own light stays put and the gradients need
+    # more to be trusted
+    falloff = vignette.result(SCENE_SHARE if _camera_moved(store) else STILL_SCENE_SHARE)
     if falloff.confidence < 1.0:
         falloff = max((falloff, falloff_from_motion(store)), key=lambda fit: fit.confidence)
     return (

