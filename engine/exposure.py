@@ -100,17 +100,21 @@ def _solve_shot(
     ``(N, h, w)``, with their path ``positions`` ``(N, 2)`` in pixels and a cell's size
     ``cell_px`` in pixels ``(x, y)``), smoothed, mean 0."""
     rows: list[tuple[int, int, float]] = []  # (later, earlier, log A), as shot indices
+    # each frame's picture less the falloff, its log and its usable cells, prepared once and
+    # kept only while a later frame of the shot still compares with it
+    prepared: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     for k, i in enumerate(frames):
-        later = cells[i] / falloff
+        picture = cells[i] / falloff
+        prepared[k] = (picture, np.log(np.clip(picture, DARK, 1.0)), (picture > DARK) & (picture < BRIGHT))
+        prepared.pop(k - max(SPANS) - 1, None)
+        later, later_log, later_usable = prepared[k]
         for span in SPANS:
             if k - span < 0:
                 break
-            j = frames[k - span]
-            moved = (positions[i] - positions[j]) / cell_px  # cells (x, y)
-            earlier = cells[j] / falloff
-            pictures = np.stack((later, earlier))
-            usable = (pictures > DARK) & (pictures < BRIGHT)
-            aligned = align_cells(*np.log(np.clip(pictures, DARK, 1.0)), usable, moved)
+            earlier, earlier_log, earlier_usable = prepared[k - span]
+            moved = (positions[i] - positions[frames[k - span]]) / cell_px  # cells (x, y)
+            usable = np.stack((later_usable, earlier_usable))
+            aligned = align_cells(later_log, earlier_log, usable, moved)
             if aligned is None:
                 continue
             xs, ys, compared, _ = aligned

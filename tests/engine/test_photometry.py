@@ -21,11 +21,13 @@ CARD = 0.55
 """The grey card's level (luma, 0 to 1)."""
 
 
-def _write(folder: Path, name: str, frames: list[np.ndarray], params: DegradationParams) -> tuple[Path, list]:
+def _write(
+    folder: Path, name: str, frames: list[np.ndarray], params: DegradationParams, size: tuple[int, int] = SIZE
+) -> tuple[Path, list]:
     degrader = FilmDegrader(params, seed=3)
     path = folder / f"{name}.mkv"
     truths = []
-    with VideoWriter(path, FPS, SIZE[0] // 2, SIZE[1] // 2, LOSSLESS) as writer:
+    with VideoWriter(path, FPS, size[0] // 2, size[1] // 2, LOSSLESS) as writer:
         for frame in frames:
             aged = degrader.apply(frame)
             writer.write(aged.scan)
@@ -195,11 +197,7 @@ def test_a_locked_off_shot_of_a_clean_film_is_given_no_falloff(tmp_path: Path) -
 
     size = (640, 480)
     shot = replace(SCENES["crossing"].shots[0], frames=40)
-    degrader = FilmDegrader(replace(NONE, grain=0.02), seed=3)
-    path = tmp_path / "still.mkv"
-    with VideoWriter(path, FPS, size[0] // 2, size[1] // 2, LOSSLESS) as writer:
-        for frame in render_shot(shot, size):
-            writer.write(degrader.apply(frame).scan)
+    path, _ = _write(tmp_path, "still", render_shot(shot, size), replace(NONE, grain=0.02), size)
     _, _, falloff, _ = measure_steps(Scan(path).frames())
     corner = float(np.exp(falloff.log_gain(size[1] // 2, size[0] // 2).min()))
     assert corner > 0.95, f"a falloff of {1 - corner:.0%} at the corners on a film without one"
