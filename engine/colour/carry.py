@@ -95,6 +95,16 @@ def fill(
     return estimate
 
 
+def _agreement(source: torch.Tensor, current: torch.Tensor) -> torch.Tensor:
+    """How surely ``source`` ``(N, 1, H, W)`` (a lightness brought onto the current frame's
+    pixels) shows what ``current`` does, per pixel in [0, 1]: 1 within :data:`MATCH_TOLERANCE`
+    (grown by the frame's median mismatch) after a light blur, 0 from twice that."""
+    difference = blur(source, 1.5) - blur(current, 1.5)
+    typical = difference.abs().flatten(1).median(dim=1).values.view(-1, 1, 1, 1)
+    mismatch = difference / (MATCH_TOLERANCE + NOISE_FACTOR * typical)
+    return (2.0 - mismatch.abs()).clamp(0.0, 1.0)
+
+
 def carry(
     reach: torch.Tensor,
     confidence: torch.Tensor,
@@ -111,7 +121,8 @@ def carry(
     (from current to previous: ``previous(x + flow(x)) ≈ current(x)``). Chroma is sampled once
     from the keyframe's ``key`` ``(N, 2, H, W)`` at the composed place, refined by matching
     ``current`` against the keyframe's lightness ``key_light`` ``(N, 1, H, W)``, so it does not blur
-    frame after frame. Confidence falls where the match is poor or the motion leaves the frame;
+    frame after frame. Confidence falls where the match is poor (from the frame before, or
+    from the keyframe at the place the chroma is taken from) or the motion leaves the frame;
     unsure chroma is filled by :func:`fill` with the keyframe's palette ``colours``. Returns
     ``(chroma, confidence, reach)`` for the current frame."""
     moved = warp(torch.cat((reach, confidence, previous), dim=1), flow)
@@ -120,10 +131,9 @@ def carry(
     # make the carried chroma wobble where they had not
     composed = flow + moved[:, :2]
     reach = select_refinement(current, key_light, composed, dense_flow(current, key_light, composed, **FLOW))
-    difference = blur(moved[:, 3:], 1.5) - blur(current, 1.5)
-    typical = difference.abs().flatten(1).median(dim=1).values.view(-1, 1, 1, 1)
-    mismatch = difference / (MATCH_TOLERANCE + NOISE_FACTOR * typical)
-    sure = (2.0 - mismatch.abs()).clamp(0.0, 1.0) * inside(reach)
+    # sure where the frame before, moved on, shows what this one does, and where the keyframe
+    # shows it too at the place its chroma comes from
+    sure = _agreement(moved[:, 3:], current) * _agreement(warp(key_light, reach), current) * inside(reach)
     known = (moved[:, 2:3] * sure * STEP_DECAY).clamp(0.0, 1.0)
     return fill(warp(key, reach), known, current, colours), known, reach
 
