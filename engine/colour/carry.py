@@ -133,9 +133,10 @@ def carry(
     reach = select_refinement(current, key_light, composed, dense_flow(current, key_light, composed, **FLOW))
     # sure where the frame before, moved on, shows what this one does, and where the keyframe
     # shows it too at the place its chroma comes from
-    sure = _agreement(moved[:, 3:], current) * _agreement(warp(key_light, reach), current) * inside(reach)
+    at_reach = warp(torch.cat((key, key_light), dim=1), reach)  # the keyframe's chroma and lightness
+    sure = _agreement(moved[:, 3:], current) * _agreement(at_reach[:, 2:], current) * inside(reach)
     known = (moved[:, 2:3] * sure * STEP_DECAY).clamp(0.0, 1.0)
-    return fill(warp(key, reach), known, current, colours), known, reach
+    return fill(at_reach[:, :2], known, current, colours), known, reach
 
 
 def steady(current: torch.Tensor, previous: torch.Tensor, shifts: torch.Tensor) -> torch.Tensor:
